@@ -1,0 +1,22 @@
+"""``python -m bench [NAME ...]``: run every benchmark module (or the named ones) in turn."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+
+import bench
+
+
+def main(names: list[str]) -> int:
+    modules = sorted(m.name for m in pkgutil.iter_modules(bench.__path__) if m.name.startswith("bench_"))
+    chosen = [m for m in modules if not names or m in names or m.removeprefix("bench_") in names]
+    for name in chosen:
+        print(f"== {name}", flush=True)
+        importlib.import_module(f"bench.{name}").main([])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

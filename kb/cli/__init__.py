@@ -1,0 +1,37 @@
+"""``kb``: the command line. Thin: each command parses, calls plain functions in ``kb``, prints.
+
+Bad input (a missing file, a bad option, an unreachable database) is one line on stderr
+and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from kb.cli import commands  # noqa: F401  (registers every command on the app)
+from kb.cli.app import BadInput, app, err_console
+from kb.db import DatabaseError
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        app(args=argv, prog_name="kb", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        err_console.print("kb: aborted", highlight=False)
+        sys.exit(130)
+    except click.UsageError as exc:
+        err_console.print(f"kb: error: {exc.format_message()}", highlight=False, markup=False, soft_wrap=True)
+        sys.exit(2)
+    except click.ClickException as exc:
+        err_console.print(f"kb: error: {exc.format_message()}", highlight=False, markup=False, soft_wrap=True)
+        sys.exit(2)
+    except (BadInput, DatabaseError) as exc:
+        err_console.print(f"kb: error: {exc}", highlight=False, markup=False, soft_wrap=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err_console.print("kb: interrupted", highlight=False)
+        sys.exit(130)

@@ -1,0 +1,175 @@
+"""The KB's tables. DESIGN.md's words: page, entry, version, run, flag, verification.
+
+Every time is naive UTC (see ``kb.clock``). Versions and bodies are immutable once written.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Run(SQLModel, table=True):
+    """One crawl (or one ``kb reextract`` / ``kb flags --refresh``), with its counts."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = "crawl"  # crawl | reextract | refresh
+    spider: str | None = None
+    site: str | None = None
+    started_at: datetime
+    finished_at: datetime | None = None
+    status: str = "running"  # running | ok | failed | interrupted
+    fetched: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    not_modified: int = 0
+    gone: int = 0
+    failed: int = 0
+    robots_refused: int = 0
+    duplicates: int = 0
+    conflicts: int = 0
+    off_topic: int = 0
+    errors: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))  # JSON {kind: count}
+    args: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))  # JSON
+
+
+class Body(SQLModel, table=True):
+    """A raw response body, stored once per distinct body (sha256), zlib-compressed."""
+
+    hash: str = Field(primary_key=True, max_length=64)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    size: int
+    content_type: str | None = None
+    first_seen: datetime
+
+
+class Entry(SQLModel, table=True):
+    """One question-and-answer; its content lives in its versions."""
+
+    id: str = Field(primary_key=True, max_length=32)
+    question: str = Field(sa_column=Column(Text, nullable=False))
+    site: str = "generic"
+    canonical_url: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = "active"  # active | gone
+    is_medical_insurance: bool = True
+    version: int = 0  # current version number
+    content_hash: str = ""
+    minhash: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    published: str | None = None  # YYYY-MM-DD, the page's own date
+    updated: str | None = None  # YYYY-MM-DD
+    first_seen: datetime
+    updated_at: datetime  # when the current version was made
+    last_seen: datetime
+    gone_at: datetime | None = None
+
+
+class Page(SQLModel, table=True):
+    """One fetched URL, canonicalized; feeds at most one entry (then it is one of its sources)."""
+
+    __table_args__ = (Index("ix_page_entry", "entry_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(sa_column=Column(Text, nullable=False, unique=True))
+    site: str = "generic"
+    entry_id: str | None = Field(default=None, foreign_key="entry.id")
+    priority: int = 0  # source priority from the site profile (higher wins)
+    status: str = "ok"  # ok | gone | off_topic | not_qa | failed
+    http_status: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    content_hash: str | None = None  # normalized content last extracted from this page
+    first_seen: datetime
+    last_seen: datetime | None = None  # last time the site vouched for the page (200 or 304)
+    last_fetched: datetime | None = None
+    last_changed: datetime | None = None
+    next_due: datetime | None = None
+    change_interval: float | None = None  # seconds, learned from how often the page changed
+    gone_streak: int = 0
+    fail_streak: int = 0
+    last_error: str | None = None
+
+
+class Version(SQLModel, table=True):
+    """An immutable snapshot of an entry's content."""
+
+    __table_args__ = (UniqueConstraint("entry_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    entry_id: str = Field(foreign_key="entry.id", index=True)
+    number: int
+    question: str = Field(sa_column=Column(Text, nullable=False))
+    answer: str = Field(sa_column=Column(Text, nullable=False))
+    answer_blocks: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))  # JSON
+    content_hash: str = Field(index=True)
+    has_verification_disclaimer: bool = False
+    disclaimer: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    has_medical_tip: bool = False
+    is_medical_insurance: bool = True
+    published: str | None = None
+    updated: str | None = None
+    source_url: str = Field(sa_column=Column(Text, nullable=False))
+    body_hash: str | None = None
+    run_id: int | None = Field(default=None, foreign_key="run.id")
+    extractor_version: str = ""
+    created_at: datetime
+
+
+class Flag(SQLModel, table=True):
+    """A reason an editor should look; open while ``cleared_at`` is null."""
+
+    __table_args__ = (Index("ix_flag_open", "entry_id", "name", "cleared_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    entry_id: str = Field(foreign_key="entry.id")
+    name: str  # needs_verification | stale | past_policy_year | changed_since_verified | gone
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    raised_at: datetime
+    cleared_at: datetime | None = None
+    raised_run_id: int | None = None
+    cleared_run_id: int | None = None
+
+
+class Verification(SQLModel, table=True):
+    """An editor's mark on one version."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    entry_id: str = Field(foreign_key="entry.id", index=True)
+    version: int
+    by: str
+    note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    at: datetime
+
+
+class Event(SQLModel, table=True):
+    """What happened to an entry in a run: the diff report reads these.
+
+    kinds: added, changed, gone, returned, merged (a page became another source of an
+    entry), conflict (same question, materially different answer), flag_raised, flag_cleared.
+    """
+
+    __table_args__ = (Index("ix_event_run", "run_id", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int | None = Field(default=None, foreign_key="run.id")
+    entry_id: str = Field(foreign_key="entry.id", index=True)
+    kind: str
+    at: datetime
+    version_from: int | None = None
+    version_to: int | None = None
+    url: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    detail: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))  # JSON
+
+
+class FetchError(SQLModel, table=True):
+    """A fault met while fetching a URL, recorded against it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int | None = Field(default=None, foreign_key="run.id", index=True)
+    url: str = Field(sa_column=Column(Text, nullable=False))
+    kind: str  # http_5xx, http_429, timeout, connection, too_large, redirect, robots, bad_body, ...
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    at: datetime
