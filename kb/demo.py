@@ -16,11 +16,11 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sample_site.server import SampleSite
 from sqlmodel import select
 
 from kb.db import session
 from kb.models import Run
+from sample_site.server import SampleSite
 
 SITES = ("sample-portal", "sample-city")
 

@@ -32,7 +32,9 @@ class Run(SQLModel, table=True):
     duplicates: int = 0
     conflicts: int = 0
     off_topic: int = 0
-    errors: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))  # JSON {kind: count}
+    errors: str = Field(
+        default="{}", sa_column=Column(Text, nullable=False, default="{}")
+    )  # JSON {kind: count}
     args: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))  # JSON
 
 

@@ -46,12 +46,33 @@ TABLE_ROWS: dict[str, list[str]] = {
 
 # 大家都在搜: the dump kept the heading but not the chips. Invented, only for pages whose dump has the block.
 CHIPS: dict[str, list[str]] = {
-    "s000": ["医保个人账户余额查询", "医保卡一级账户", "医保卡二级账户能取现吗", "职工医保个人账户划入标准",
-             "医保卡余额可以给家人用吗", "二级账户资金用途", "医保个人账户清零吗"],
-    "s003": ["医保卡余额怎么查", "单位缴纳的医保去哪了", "医保统筹账户余额", "职工医保缴费比例",
-             "医保个人账户每月划入多少", "医保余额可以取现吗"],
-    "s004": ["医保卡绑定家人", "医保家庭共济怎么开通", "医保卡密码忘了怎么办", "医保卡丢了怎么挂失",
-             "异地就医备案", "医保电子凭证怎么用", "个人账户余额不足怎么办", "医保支付顺序"],
+    "s000": [
+        "医保个人账户余额查询",
+        "医保卡一级账户",
+        "医保卡二级账户能取现吗",
+        "职工医保个人账户划入标准",
+        "医保卡余额可以给家人用吗",
+        "二级账户资金用途",
+        "医保个人账户清零吗",
+    ],
+    "s003": [
+        "医保卡余额怎么查",
+        "单位缴纳的医保去哪了",
+        "医保统筹账户余额",
+        "职工医保缴费比例",
+        "医保个人账户每月划入多少",
+        "医保余额可以取现吗",
+    ],
+    "s004": [
+        "医保卡绑定家人",
+        "医保家庭共济怎么开通",
+        "医保卡密码忘了怎么办",
+        "医保卡丢了怎么挂失",
+        "异地就医备案",
+        "医保电子凭证怎么用",
+        "个人账户余额不足怎么办",
+        "医保支付顺序",
+    ],
 }
 
 # Related cards that are NOT about medical insurance, by seed, read and labelled by hand (医美, hospital
@@ -59,32 +80,55 @@ CHIPS: dict[str, list[str]] = {
 # on topic (医保 / 社保 / 生育保险 / 报销 / 参保 / 商业医疗险).
 OFF_TOPIC: dict[str, set[str]] = {
     "s000": {
-        "56岁做焕肤效果好吗", "56岁做焕肤有什么副作用", "56岁做焕肤有什么危害", "56岁做焕肤的危害",
-        "北京儿科耳鼻喉医院排名", "北京耳鼻喉专科哪家医院最好", "2025年河南济源治疗眼睛发红的医院有哪些",
-        "56岁做调Q激光效果好不好", "56岁做调Q激光的危害", "2025年河南济源治疗尿痛伴尿频尿急的医院有哪些",
-        "2025年河南济源治疗腹痛伴黄疸的医院有哪些", "56岁做调Q激光有什么危害",
-        "2025年河南济源治疗胸痛伴出汗的医院有哪些", "56岁做调Q激光有什么副作用",
+        "56岁做焕肤效果好吗",
+        "56岁做焕肤有什么副作用",
+        "56岁做焕肤有什么危害",
+        "56岁做焕肤的危害",
+        "北京儿科耳鼻喉医院排名",
+        "北京耳鼻喉专科哪家医院最好",
+        "2025年河南济源治疗眼睛发红的医院有哪些",
+        "56岁做调Q激光效果好不好",
+        "56岁做调Q激光的危害",
+        "2025年河南济源治疗尿痛伴尿频尿急的医院有哪些",
+        "2025年河南济源治疗腹痛伴黄疸的医院有哪些",
+        "56岁做调Q激光有什么危害",
+        "2025年河南济源治疗胸痛伴出汗的医院有哪些",
+        "56岁做调Q激光有什么副作用",
         "2025年河南济源治疗腹痛伴发热的医院有哪些",
     },
     "s001": {
-        "江西省最好的监狱排名", "江西一般去哪监狱服刑", "2025年河北保定治疗喉咙干痒的医院有哪些",
+        "江西省最好的监狱排名",
+        "江西一般去哪监狱服刑",
+        "2025年河北保定治疗喉咙干痒的医院有哪些",
         "河北省养老保险过了截止日期还能交吗",
     },
     "s002": {
-        "腋臭手术后胳肢窝会痛", "看妇科病去哪医院比较好", "马鞍山八十六医院腿部手术弄错", "淮北市男科医院",
-        "合肥长淮精神病医院", "淮北最好的精神病医院",
+        "腋臭手术后胳肢窝会痛",
+        "看妇科病去哪医院比较好",
+        "马鞍山八十六医院腿部手术弄错",
+        "淮北市男科医院",
+        "合肥长淮精神病医院",
+        "淮北最好的精神病医院",
     },
     "s003": {
-        "12岁可以做射频溶脂瘦腰部吗", "12岁可以做动氧瘦腹部吗", "12岁可以做超声溶脂瘦腹部吗",
-        "2025年四川资阳治疗晕厥的医院有哪些", "2025年四川资阳治疗血糖波动的医院有哪些",
-        "2025年四川资阳治疗手抖的医院有哪些", "2025年四川资阳治疗记忆力减退的医院有哪些",
+        "12岁可以做射频溶脂瘦腰部吗",
+        "12岁可以做动氧瘦腹部吗",
+        "12岁可以做超声溶脂瘦腹部吗",
+        "2025年四川资阳治疗晕厥的医院有哪些",
+        "2025年四川资阳治疗血糖波动的医院有哪些",
+        "2025年四川资阳治疗手抖的医院有哪些",
+        "2025年四川资阳治疗记忆力减退的医院有哪些",
         "2025年四川资阳治疗注意力不集中的医院有哪些",
     },
     "s004": {
-        "海南海口治疗旋转隐斜哪个医院比较好", "海南海口治疗反向斜视的医院排名",
-        "海南海口治疗匐行性角膜溃疡的医院排名", "海南海口治疗回旋状脉络膜视网膜萎缩的医院排名",
-        "海南海口治疗晶状体脱位所致青光眼哪个医院比较好", "海南海口治疗急性卡他性结膜炎哪个医院比较好",
-        "海南海口治疗眶脑膜瘤哪个医院比较好", "海南海口治疗溢泪症的医院排名",
+        "海南海口治疗旋转隐斜哪个医院比较好",
+        "海南海口治疗反向斜视的医院排名",
+        "海南海口治疗匐行性角膜溃疡的医院排名",
+        "海南海口治疗回旋状脉络膜视网膜萎缩的医院排名",
+        "海南海口治疗晶状体脱位所致青光眼哪个医院比较好",
+        "海南海口治疗急性卡他性结膜炎哪个医院比较好",
+        "海南海口治疗眶脑膜瘤哪个医院比较好",
+        "海南海口治疗溢泪症的医院排名",
     },
 }
 
@@ -168,7 +212,9 @@ def _parse_answer(lines: list[str]) -> list[dict[str, Any]]:
             if nxt[1].startswith(_BULLET) or (nxt[0] > ind and not _NUMBERED.match(nxt[1])):
                 sub_number += 1
                 level = 4 if has_cn_sections else 3
-                blocks.append({"type": "heading", "text": f"{sub_number}. {numbered.group(2)}", "level": level})
+                blocks.append(
+                    {"type": "heading", "text": f"{sub_number}. {numbered.group(2)}", "level": level}
+                )
             else:
                 add_item(True, numbered.group(2))
         elif _is_short_title(text):
@@ -190,8 +236,14 @@ def _parse_cards(lines: list[str], seed_id: str) -> list[dict[str, Any]]:
         if i < len(texts) and (m := _NEWS.match(texts[i])):
             date = m.group(1)
             i += 1
-        cards.append({"title": title, "snippet": snippet, "news_date": date,
-                      "on_topic": title not in OFF_TOPIC.get(seed_id, set())})
+        cards.append(
+            {
+                "title": title,
+                "snippet": snippet,
+                "news_date": date,
+                "on_topic": title not in OFF_TOPIC.get(seed_id, set()),
+            }
+        )
     return cards
 
 
@@ -206,13 +258,13 @@ def parse_seed(path: Path, seed_id: str) -> dict[str, Any]:
     for i, line in enumerate(answer_lines):
         if line.startswith(DISCLAIMER_START):
             disclaimer = line.strip()
-            answer_lines = answer_lines[:i] + answer_lines[i + 1:]
+            answer_lines = answer_lines[:i] + answer_lines[i + 1 :]
             break
-    rest = body[tip_at + 1:]
+    rest = body[tip_at + 1 :]
     has_chips = any(line.strip() == CHIPS_MARK for line in rest)
     related_at = next(i for i, line in enumerate(rest) if line.strip() == RELATED_MARK)
     footer_at = next((i for i, line in enumerate(rest) if FOOTER_START in line), len(rest))
-    card_lines = rest[related_at + 1:footer_at]
+    card_lines = rest[related_at + 1 : footer_at]
     tail = rest[footer_at] if footer_at < len(rest) else ""
     if tail and not tail.startswith(FOOTER_START):  # the footer glued to the last line
         card_lines.append(tail.split(FOOTER_START)[0])

@@ -10,7 +10,9 @@ import pytest
 
 
 def kb(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "kb", *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "kb", *args], capture_output=True, text=True, cwd=cwd, timeout=120
+    )
 
 
 def test_help_lists_commands() -> None:

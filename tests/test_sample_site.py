@@ -12,7 +12,9 @@ def test_seeds_shape() -> None:
     assert {s["id"] for s in seeds if s["disclaimer"]} == {"s000", "s003", "s004"}
     for seed in seeds:
         assert seed["tip"].startswith("提示:本内容不能代替面诊")
-        assert seed["blocks"] and all(b["type"] in {"paragraph", "heading", "list", "table"} for b in seed["blocks"])
+        assert seed["blocks"] and all(
+            b["type"] in {"paragraph", "heading", "list", "table"} for b in seed["blocks"]
+        )
         on_topic = [c for c in seed["cards"] if c["on_topic"]]
         assert 0 < len(on_topic) < len(seed["cards"])  # every seed mixes on- and off-topic cards
         for card in seed["cards"]:

@@ -92,7 +92,7 @@ def decode_body(body: bytes, content_type: str | None = None) -> tuple[str, str]
     """Return (text, codec name). Never raises: the last resort replaces bad bytes."""
     for bom, enc in _BOMS:
         if body.startswith(bom):
-            return body[len(bom):].decode(enc, errors="replace"), enc
+            return body[len(bom) :].decode(enc, errors="replace"), enc
     declared = declared_encodings(body, content_type)
     candidates = ["utf-8"] + [d for d in declared if d != "utf-8"]
     if "gb18030" not in candidates:

@@ -29,7 +29,9 @@ class ExtractedPage:
     published: str | None = None  # YYYY-MM-DD
     updated: str | None = None  # YYYY-MM-DD
     is_medical_insurance: bool = False
-    topic: dict[str, Any] = field(default_factory=dict)  # {"score", "threshold", "terms": [[term, weight, count]]}
+    topic: dict[str, Any] = field(
+        default_factory=dict
+    )  # {"score", "threshold", "terms": [[term, weight, count]]}
     related: list[dict[str, str]] = field(default_factory=list)  # [{"title", "url"}], absolute URLs
     page_type: str = "qa"  # "qa" | "listing" | "other"
     no_answer: str | None = None  # why there is no answer, when there is none

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-
 from pathlib import Path
 
 for _info in sorted(pkgutil.iter_modules([str(Path(__file__).parent)]), key=lambda m: m.name):

@@ -13,9 +13,9 @@ from kb.cli.app import app, console, fail
 
 @app.command()
 def demo(
-    out: Annotated[Path, typer.Option("--out", help="Folder for the KB, the exports and the reports.")] = Path(
-        "demo-out"
-    ),
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for the KB, the exports and the reports.")
+    ] = Path("demo-out"),
 ) -> None:
     """Serve the sample site, crawl edition 1, then edition 2, export, and report what changed."""
     from kb.demo import run_demo
@@ -30,9 +30,22 @@ def demo(
     for col in ("run", "fetched", "new", "changed", "unchanged", "304", "gone", "duplicates", "failed"):
         table.add_column(col, justify="right")
     for run in result.runs:
-        table.add_row(*(str(run.get(k, "")) for k in
-                        ("id", "fetched", "new", "changed", "unchanged", "not_modified", "gone", "duplicates",
-                         "failed")))
+        table.add_row(
+            *(
+                str(run.get(k, ""))
+                for k in (
+                    "id",
+                    "fetched",
+                    "new",
+                    "changed",
+                    "unchanged",
+                    "not_modified",
+                    "gone",
+                    "duplicates",
+                    "failed",
+                )
+            )
+        )
     console.print(table)
     rep = result.report
     console.print(
