@@ -266,7 +266,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every request")
     args = parser.parse_args(argv)
     with SampleSite(args.edition, args.latency) as site:
-        print(f"edition {args.edition}: portal {site.portal_url}/  city {site.city_url}/  (Ctrl-C stops)")
+        print(
+            f"edition {args.edition}: portal {site.portal_url}/  city {site.city_url}/  (Ctrl-C stops)",
+            flush=True,
+        )
         try:
             while True:
                 time.sleep(3600)

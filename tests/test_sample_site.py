@@ -113,6 +113,23 @@ def test_every_link_resolves(edition: int) -> None:
         assert all(_file(1, *g).exists() for g in gone)
 
 
+def _text(html: str) -> str:
+    return re.sub(r"\s+", "", re.sub(r"<[^>]+>", "", re.sub(r"(?s)<(script|style)\b.*?</\1>", "", html)))
+
+
+def test_portal_noise_is_bigger_than_the_answer_and_varied() -> None:
+    """As on the real pages: 相关推荐 outweighs the answer, and its markup differs between pages."""
+    card_classes: set[str] = set()
+    for page in SampleSite.manifest(1)["pages"]:
+        if page["site"] != "portal" or page["kind"] != "qa":
+            continue
+        html = _file(1, "portal", page["path"]).read_text(encoding="utf-8")
+        related = html[html.index("相关推荐") : html.index("<footer")]
+        assert len(_text(related)) > len(re.sub(r"\s+", "", page["answer"])), page["path"]
+        card_classes.add(re.search(r'<(?:div|li) class="([^"]+)"><', related.split("\n", 3)[-1]).group(1))
+    assert len(card_classes) >= 3
+
+
 def test_manifest_edition1() -> None:
     manifest = SampleSite.manifest(1)
     qa = [p for p in manifest["pages"] if p["kind"] == "qa"]
@@ -173,7 +190,9 @@ def test_manifest_edition2_changes() -> None:
     assert f'href="{tracking["path"]}?{tracking["query"]}"' in home
     # Noise changed on every page that stayed: bytes differ although the content does not.
     for site, path in pages1.keys() & pages2.keys():
-        assert _file(1, site, path).read_bytes() != _file(2, site, path).read_bytes(), path
+        html1, html2 = (_file(e, site, path).read_text(encoding="utf-8") for e in (1, 2))
+        assert html1 != html2, path
+        assert _links(html1) != _links(html2), f"related cards / sidebar not rotated on {path}"
 
 
 def _content(page: dict) -> tuple:
