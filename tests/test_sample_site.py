@@ -6,9 +6,10 @@ import re
 import time
 import urllib.error
 import urllib.request
+import urllib.robotparser
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 
@@ -270,3 +271,41 @@ def test_server_latency_and_stop() -> None:
         url = site.url("portal", "/")
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(url, timeout=1)
+
+
+@pytest.mark.parametrize("edition", [1, 2])
+def test_polite_crawl_over_http_finds_the_sitemap(edition: int) -> None:
+    """A robots-respecting BFS from the start URLs reaches exactly the sitemap's pages on both hosts."""
+    manifest = SampleSite.manifest(edition)
+    with SampleSite(edition=edition) as site:
+        robots = {}
+        for name in ("portal", "city"):
+            parser = urllib.robotparser.RobotFileParser(site.url(name, "/robots.txt"))
+            parser.read()
+            robots[site.url(name, "")] = parser
+        seen: set[str] = set()
+        queue = list(site.start_urls)
+        while queue:
+            url = queue.pop()
+            if url in seen:
+                continue
+            seen.add(url)
+            status, headers, body = _get(url)
+            assert status == 200, url
+            if not headers["Content-Type"].startswith("text/html"):
+                continue
+            for link in _links(body.decode("utf-8")):
+                absolute = urljoin(url, link)
+                origin = absolute[: absolute.index("/", len("http://"))]
+                if robots[origin].can_fetch("*", absolute) and absolute not in seen:
+                    queue.append(absolute)
+        assert not [r for r in site.requests if r["path"].startswith("/private/")]
+        sitemap_urls: set[str] = set()
+        for name in ("portal", "city"):
+            xml = _get(site.url(name, "/sitemap.xml"))[2].decode("utf-8")
+            sitemap_urls |= set(re.findall(r"<loc>([^<]+)</loc>", xml))
+    pages = {site_url for site_url in seen if site_url.endswith((".html", "/")) and "?" not in site_url}
+    qa = [p for p in manifest["pages"] if p["kind"] in ("qa", "listing")]
+    assert sitemap_urls <= pages and len(sitemap_urls) == len(qa)
+    assert {u for u in pages - sitemap_urls if "/app/" not in u} == set()
+    assert any("?from=share" in u for u in seen) == (edition == 2)
