@@ -198,7 +198,7 @@ class Card:
 @dataclass
 class QAPage:
     key: str  # entry key
-    seed: str
+    seed: str | None  # the seed it derives from (None: hand-written page)
     site: str
     path: str
     question: str
@@ -650,7 +650,7 @@ def build_edition(edition: int) -> tuple[dict[str, str], dict[str, Any]]:
             extra_pages.append(
                 QAPage(
                     key=new["key"],
-                    seed=new["related_from"],
+                    seed=None,
                     site="portal",
                     path=f"/ask/{slug(new['key'])}.html",
                     question=new["question"],
@@ -686,7 +686,7 @@ def build_edition(edition: int) -> tuple[dict[str, str], dict[str, Any]]:
         )
     private = QAPage(
         key=PRIVATE_PAGE["key"],
-        seed=PRIVATE_PAGE["related_from"],
+        seed=None,
         site="portal",
         path=f"/private/{slug(PRIVATE_PAGE['key'])}.html",
         question=PRIVATE_PAGE["question"],
