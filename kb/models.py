@@ -6,9 +6,20 @@ Every time is naive UTC (see ``kb.clock``). Versions and bodies are immutable on
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import Column, DateTime, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+
+def Timestamp(*, nullable: bool = False) -> Any:  # noqa: N802 (reads like a type in the models)
+    """A naive-UTC timestamp column (``kb.clock``): plain DateTime on every database.
+
+    Explicit because newer SQLModel maps ``datetime`` to a zone-aware type that rejects naive values.
+    """
+    if nullable:
+        return Field(default=None, sa_column=Column(DateTime(), nullable=True))
+    return Field(sa_column=Column(DateTime(), nullable=False))
 
 
 class Run(SQLModel, table=True):
@@ -18,8 +29,8 @@ class Run(SQLModel, table=True):
     kind: str = "crawl"  # crawl | reextract | refresh
     spider: str | None = None
     site: str | None = None
-    started_at: datetime
-    finished_at: datetime | None = None
+    started_at: datetime = Timestamp()
+    finished_at: datetime | None = Timestamp(nullable=True)
     status: str = "running"  # running | ok | failed | interrupted
     fetched: int = 0
     new: int = 0
@@ -45,7 +56,7 @@ class Body(SQLModel, table=True):
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     size: int
     content_type: str | None = None
-    first_seen: datetime
+    first_seen: datetime = Timestamp()
 
 
 class Entry(SQLModel, table=True):
@@ -62,10 +73,10 @@ class Entry(SQLModel, table=True):
     minhash: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     published: str | None = None  # YYYY-MM-DD, the page's own date
     updated: str | None = None  # YYYY-MM-DD
-    first_seen: datetime
-    updated_at: datetime  # when the current version was made
-    last_seen: datetime
-    gone_at: datetime | None = None
+    first_seen: datetime = Timestamp()
+    updated_at: datetime = Timestamp()  # when the current version was made
+    last_seen: datetime = Timestamp()
+    gone_at: datetime | None = Timestamp(nullable=True)
 
 
 class Page(SQLModel, table=True):
@@ -84,11 +95,13 @@ class Page(SQLModel, table=True):
     last_modified: str | None = None
     body_hash: str | None = None
     content_hash: str | None = None  # normalized content last extracted from this page
-    first_seen: datetime
-    last_seen: datetime | None = None  # last time the site vouched for the page (200 or 304)
-    last_fetched: datetime | None = None
-    last_changed: datetime | None = None
-    next_due: datetime | None = None
+    first_seen: datetime = Timestamp()
+    last_seen: datetime | None = Timestamp(
+        nullable=True
+    )  # last time the site vouched for the page (200 or 304)
+    last_fetched: datetime | None = Timestamp(nullable=True)
+    last_changed: datetime | None = Timestamp(nullable=True)
+    next_due: datetime | None = Timestamp(nullable=True)
     change_interval: float | None = None  # seconds, learned from how often the page changed
     gone_streak: int = 0
     fail_streak: int = 0
@@ -117,7 +130,7 @@ class Version(SQLModel, table=True):
     body_hash: str | None = None
     run_id: int | None = Field(default=None, foreign_key="run.id")
     extractor_version: str = ""
-    created_at: datetime
+    created_at: datetime = Timestamp()
 
 
 class Flag(SQLModel, table=True):
@@ -129,8 +142,8 @@ class Flag(SQLModel, table=True):
     entry_id: str = Field(foreign_key="entry.id")
     name: str  # needs_verification | stale | past_policy_year | changed_since_verified | gone
     reason: str = Field(sa_column=Column(Text, nullable=False))
-    raised_at: datetime
-    cleared_at: datetime | None = None
+    raised_at: datetime = Timestamp()
+    cleared_at: datetime | None = Timestamp(nullable=True)
     raised_run_id: int | None = None
     cleared_run_id: int | None = None
 
@@ -143,7 +156,7 @@ class Verification(SQLModel, table=True):
     version: int
     by: str
     note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    at: datetime
+    at: datetime = Timestamp()
 
 
 class Event(SQLModel, table=True):
@@ -159,7 +172,7 @@ class Event(SQLModel, table=True):
     run_id: int | None = Field(default=None, foreign_key="run.id")
     entry_id: str = Field(foreign_key="entry.id", index=True)
     kind: str
-    at: datetime
+    at: datetime = Timestamp()
     version_from: int | None = None
     version_to: int | None = None
     url: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
@@ -174,4 +187,4 @@ class FetchError(SQLModel, table=True):
     url: str = Field(sa_column=Column(Text, nullable=False))
     kind: str  # http_5xx, http_429, timeout, connection, too_large, redirect, robots, bad_body, ...
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
-    at: datetime
+    at: datetime = Timestamp()

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 20:36:36.067847
+Create Date: 2026-11-22 21:02:30.493521
 """
 from alembic import op
 import sqlalchemy as sa
@@ -22,7 +22,7 @@ def upgrade() -> None:
     sa.Column('data', sa.LargeBinary(), nullable=False),
     sa.Column('size', sa.Integer(), nullable=False),
     sa.Column('content_type', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('first_seen', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('first_seen', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('hash')
     )
     op.create_table('entry',
@@ -37,10 +37,10 @@ def upgrade() -> None:
     sa.Column('minhash', sa.LargeBinary(), nullable=True),
     sa.Column('published', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('updated', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('first_seen', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-    sa.Column('last_seen', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-    sa.Column('gone_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('first_seen', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('last_seen', sa.DateTime(), nullable=False),
+    sa.Column('gone_at', sa.DateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
     op.create_table('run',
@@ -48,8 +48,8 @@ def upgrade() -> None:
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('spider', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('site', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('started_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-    sa.Column('finished_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('started_at', sa.DateTime(), nullable=False),
+    sa.Column('finished_at', sa.DateTime(), nullable=True),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('fetched', sa.Integer(), nullable=False),
     sa.Column('new', sa.Integer(), nullable=False),
@@ -71,7 +71,7 @@ def upgrade() -> None:
     sa.Column('run_id', sa.Integer(), nullable=True),
     sa.Column('entry_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
     sa.Column('version_from', sa.Integer(), nullable=True),
     sa.Column('version_to', sa.Integer(), nullable=True),
     sa.Column('url', sa.Text(), nullable=True),
@@ -90,7 +90,7 @@ def upgrade() -> None:
     sa.Column('url', sa.Text(), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('detail', sa.Text(), nullable=False),
-    sa.Column('at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['run_id'], ['run.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -102,8 +102,8 @@ def upgrade() -> None:
     sa.Column('entry_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
-    sa.Column('raised_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-    sa.Column('cleared_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('raised_at', sa.DateTime(), nullable=False),
+    sa.Column('cleared_at', sa.DateTime(), nullable=True),
     sa.Column('raised_run_id', sa.Integer(), nullable=True),
     sa.Column('cleared_run_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['entry_id'], ['entry.id'], ),
@@ -124,11 +124,11 @@ def upgrade() -> None:
     sa.Column('last_modified', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('body_hash', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('content_hash', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('first_seen', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-    sa.Column('last_seen', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-    sa.Column('last_fetched', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-    sa.Column('last_changed', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-    sa.Column('next_due', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('first_seen', sa.DateTime(), nullable=False),
+    sa.Column('last_seen', sa.DateTime(), nullable=True),
+    sa.Column('last_fetched', sa.DateTime(), nullable=True),
+    sa.Column('last_changed', sa.DateTime(), nullable=True),
+    sa.Column('next_due', sa.DateTime(), nullable=True),
     sa.Column('change_interval', sa.Float(), nullable=True),
     sa.Column('gone_streak', sa.Integer(), nullable=False),
     sa.Column('fail_streak', sa.Integer(), nullable=False),
@@ -146,7 +146,7 @@ def upgrade() -> None:
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('by', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('note', sa.Text(), nullable=True),
-    sa.Column('at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['entry_id'], ['entry.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -171,7 +171,7 @@ def upgrade() -> None:
     sa.Column('body_hash', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('run_id', sa.Integer(), nullable=True),
     sa.Column('extractor_version', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['entry_id'], ['entry.id'], ),
     sa.ForeignKeyConstraint(['run_id'], ['run.id'], ),
     sa.PrimaryKeyConstraint('id'),

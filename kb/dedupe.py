@@ -1,0 +1,240 @@
+"""Copies: exact (content hash) and near-duplicate (MinHash LSH over character shingles).
+
+Chinese has no spaces, so the unit is the character: a text is the set of its ``SHINGLE``-character
+runs (after normalization, with whitespace and punctuation dropped). Parameters were chosen on the
+labelled pairs of ``bench/dedupe_pairs.json`` (``python -m bench dedupe``; BENCHMARKS.md):
+
+- ``THRESHOLD``: exact Jaccard of the shingle sets at or above which two answers are one answer.
+- LSH banding is set explicitly (``BANDS`` x ``ROWS`` = ``NUM_PERM``), not left to datasketch's
+  default, whose S-curve at threshold 0.8 catches only ~40% of pairs at exactly 0.8: ours puts
+  the curve's knee well below ``THRESHOLD`` so a pair at the threshold is a candidate with
+  probability > 0.99; every candidate is then confirmed with the exact Jaccard.
+
+The index lives in memory, one per database, rebuilt from ``Entry.minhash`` on first use and kept
+current from the ``added``/``changed`` events (their ids only grow), so several processes sharing a
+KB each see the others' entries without rebuilding.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from functools import cache
+
+import numpy as np
+from datasketch import LeanMinHash, MinHash, MinHashLSH
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from kb.models import Entry, Event, Version
+from kb.normalize import content_hash, normalize, numbers
+
+SHINGLE = 3
+NUM_PERM = 128
+BANDS = 32
+ROWS = 4
+THRESHOLD = 0.6
+# Same question (normalized) and at least this similar, but other numbers: a conflict, not noise.
+CONFLICT_THRESHOLD = 0.3
+SCHEME = "affine32"
+SEED = 1
+# Events re-read on every sync below the watermark: a rolled-back transaction's ids may be reused.
+_SLACK = 64
+
+_DROP = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+def shingles(text: str, k: int = SHINGLE) -> set[str]:
+    """The set of ``k``-character runs of the normalized text, whitespace and punctuation removed."""
+    flat = _DROP.sub("", normalize(text))
+    if len(flat) <= k:
+        return {flat} if flat else set()
+    return {flat[i : i + k] for i in range(len(flat) - k + 1)}
+
+
+def dedupe_text(question: str, answer: str) -> str:
+    """What two entries are compared on: question and answer together."""
+    return f"{question}\n{answer}"
+
+
+def jaccard(a: set[str], b: set[str]) -> float:
+    if not a and not b:
+        return 1.0
+    return len(a & b) / len(a | b)
+
+
+@cache
+def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
+    return MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME).permutations
+
+
+def minhash(shingle_set: set[str], num_perm: int = NUM_PERM) -> LeanMinHash:
+    m = MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME, permutations=_permutations(num_perm))
+    m.update_batch([s.encode("utf-8") for s in shingle_set])
+    return LeanMinHash(m)
+
+
+def to_bytes(m: LeanMinHash) -> bytes:
+    return np.asarray(m.hashvalues, dtype="<u4").tobytes()
+
+
+def from_bytes(data: bytes) -> LeanMinHash:
+    return LeanMinHash(seed=SEED, hashvalues=np.frombuffer(data, dtype="<u4").copy(), scheme=SCHEME)
+
+
+def new_lsh(bands: int = BANDS, rows: int = ROWS) -> MinHashLSH:
+    """An LSH with the banding set explicitly (threshold unused when params are given)."""
+    return MinHashLSH(num_perm=bands * rows, params=(bands, rows))
+
+
+def materially_different(a: str, b: str) -> bool:
+    """Each side states a number (amount, percentage, year) the other does not: a replaced figure.
+
+    A copy that only drops a sentence (and its number) is still a copy.
+    """
+    na, nb = set(numbers(a)), set(numbers(b))
+    return bool(na - nb) and bool(nb - na)
+
+
+@dataclass
+class Match:
+    """What a new answer is to the KB: a copy (exact / near) of an entry, or a conflict with one."""
+
+    kind: str  # exact | near | conflict
+    entry_id: str
+    similarity: float
+    url: str = ""
+
+
+@dataclass
+class Index:
+    """The near-duplicate index of one database: entry id -> content hash, plus the LSH."""
+
+    lsh: MinHashLSH = field(default_factory=new_lsh)
+    hashes: dict[str, str] = field(default_factory=dict)
+    watermark: int = 0  # highest Event id read
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def put(self, entry_id: str, chash: str, mh: LeanMinHash) -> None:
+        if self.hashes.get(entry_id) == chash:
+            return
+        if entry_id in self.hashes:
+            self.lsh.remove(entry_id)
+        self.lsh.insert(entry_id, mh, check_duplication=False)
+        self.hashes[entry_id] = chash
+
+    def candidates(self, mh: LeanMinHash) -> list[str]:
+        return list(self.lsh.query(mh))
+
+    def __len__(self) -> int:
+        return len(self.hashes)
+
+
+_INDEXES: dict[str, Index] = {}
+_INDEXES_LOCK = threading.Lock()
+
+
+def _db_key(session: Session) -> str:
+    return session.get_bind().engine.url.render_as_string(hide_password=False)
+
+
+def index_for(session: Session) -> Index:
+    """This database's index, current with what ``session`` can see."""
+    key = _db_key(session)
+    with _INDEXES_LOCK:
+        index = _INDEXES.setdefault(key, Index())
+    with index.lock:
+        _sync(session, index)
+    return index
+
+
+def reset_indexes() -> None:
+    """Forget every in-memory index (tests; a restored database)."""
+    with _INDEXES_LOCK:
+        _INDEXES.clear()
+
+
+def _sync(session: Session, index: Index) -> None:
+    top = session.exec(select(func.max(Event.id))).one() or 0
+    if top < index.watermark:  # the database was replaced: start again
+        index.lsh, index.hashes, index.watermark = new_lsh(), {}, 0
+    if index.watermark == 0:
+        rows = session.exec(select(Entry.id, Entry.content_hash, Entry.minhash)).all()
+    else:
+        changed = (
+            select(Event.entry_id)
+            .where(Event.id > index.watermark - _SLACK, Event.kind.in_(("added", "changed")))
+            .distinct()
+        )
+        rows = session.exec(
+            select(Entry.id, Entry.content_hash, Entry.minhash).where(Entry.id.in_(changed))
+        ).all()
+    for entry_id, chash, data in rows:
+        if data:
+            index.put(entry_id, chash, from_bytes(data))
+    index.watermark = max(index.watermark, top)
+
+
+def _current_text(session: Session, entry: Entry) -> tuple[str, str] | None:
+    row = session.exec(
+        select(Version.question, Version.answer).where(
+            Version.entry_id == entry.id, Version.number == entry.version
+        )
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def find_match(
+    session: Session,
+    question: str,
+    answer: str,
+    chash: str | None = None,
+    *,
+    exclude: str | None = None,
+) -> Match | None:
+    """The entry ``question``/``answer`` copies (exact first, then near), or conflicts with.
+
+    Gone entries are never matched: a removed answer that reappears elsewhere is a new entry.
+    """
+    chash = chash or content_hash(question, answer)
+    exact = session.exec(
+        select(Entry)
+        .join(Version, (Version.entry_id == Entry.id) & (Version.number == Entry.version))
+        .where(Version.content_hash == chash, Entry.status != "gone")
+        .order_by(Entry.first_seen, Entry.id)
+    ).first()
+    if exact is not None and exact.id != exclude:
+        return Match("exact", exact.id, 1.0, exact.canonical_url)
+    text = dedupe_text(question, answer)
+    mine = shingles(text)
+    index = index_for(session)
+    best: Match | None = None
+    conflict: Match | None = None
+    nq = normalize(question)
+    for entry_id in sorted(index.candidates(minhash(mine))):
+        if entry_id == exclude:
+            continue
+        entry = session.get(Entry, entry_id)
+        if entry is None or entry.status == "gone":
+            continue
+        current = _current_text(session, entry)
+        if current is None:
+            continue
+        similarity = jaccard(mine, shingles(dedupe_text(*current)))
+        if similarity >= THRESHOLD and not materially_different(answer, current[1]):
+            if best is None or similarity > best.similarity:
+                best = Match("near", entry.id, similarity, entry.canonical_url)
+        elif (
+            similarity >= THRESHOLD or (similarity >= CONFLICT_THRESHOLD and normalize(current[0]) == nq)
+        ) and (materially_different(answer, current[1])):
+            if conflict is None or similarity > conflict.similarity:
+                conflict = Match("conflict", entry.id, similarity, entry.canonical_url)
+    return best or conflict
+
+
+def remember(session: Session, entry_id: str, chash: str, mh: LeanMinHash) -> None:
+    """Put an entry's new content in this process's index at once (the events catch up the others)."""
+    index = index_for(session)
+    with index.lock:
+        index.put(entry_id, chash, mh)

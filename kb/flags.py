@@ -1,0 +1,153 @@
+"""Flags: the reasons an editor should look at an entry (DESIGN.md's names are the contract).
+
+Each flag is computed from the entry's state and the clock, never stored as a boolean on the entry:
+``evaluate`` works out the wanted set, raises what is new and clears what no longer holds, with a
+``flag_raised`` / ``flag_cleared`` event each. Ingest calls it for the entries it touches, ``kb
+flags --refresh`` (``refresh_flags``) for all of them, because flags also rise as time passes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from crawler import profiles
+from kb import clock
+from kb.models import Entry, Event, Flag, Verification, Version
+from kb.normalize import normalize, numbers
+
+NAMES = ("needs_verification", "stale", "past_policy_year", "changed_since_verified", "gone")
+
+# Sentences that send the reader to the official source: the disclaimer's equivalents.
+_OFFICIAL = re.compile(r"以(?:官方|当地|最新)[^。\n]{0,20}(?:公告|公布|规定|政策|通知|解释)为准")
+# A year is a policy year when a figure (amount, percentage) shares its sentence, or when it is
+# followed by a policy word (2024年起 / 2024年度 / 2024年标准 …).
+_SENTENCE = re.compile(r"[^。!?;\n]+")
+_POLICY_YEAR = re.compile(r"((?:19|20)\d{2})年(?:度|起|开始|标准|政策|缴费|执行|调整|新规)")
+
+
+def _date(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return clock.parse_time(text)
+    except ValueError:
+        return None
+
+
+def policy_years(answer: str) -> list[int]:
+    """Years the answer gives policy figures for (see the module's rule)."""
+    found: set[int] = set()
+    for sentence in _SENTENCE.findall(normalize(answer)):
+        stated = numbers(sentence)
+        yrs = [int(n[:-1]) for n in stated if n.endswith("年")]
+        if yrs and any(not n.endswith("年") for n in stated):
+            found.update(yrs)
+        found.update(int(y) for y in _POLICY_YEAR.findall(sentence))
+    return sorted(found)
+
+
+def wanted(session: Session, entry: Entry, now: datetime) -> dict[str, str]:
+    """The flags ``entry`` should carry at ``now``, each with its reason."""
+    out: dict[str, str] = {}
+    version = session.exec(
+        select(Version).where(Version.entry_id == entry.id, Version.number == entry.version)
+    ).first()
+    if version is None:
+        return out
+    verifications = session.exec(
+        select(Verification).where(Verification.entry_id == entry.id).order_by(Verification.at)
+    ).all()
+    current = [v for v in verifications if v.version == entry.version]
+    official = _OFFICIAL.search(version.answer)
+    disclaimer = version.has_verification_disclaimer or official is not None
+    if disclaimer and not current:
+        why = "the page carries the official-verification disclaimer"
+        if not version.has_verification_disclaimer and official:
+            why = f"the answer says {official.group(0)}"
+        out["needs_verification"] = f"{why}; version {entry.version} is not verified"
+    if verifications and not current:
+        last = verifications[-1]
+        out["changed_since_verified"] = (
+            f"{last.by} verified version {last.version} on {last.at:%Y-%m-%d}; now at version {entry.version}"
+        )
+    profile = profiles.get(entry.site)
+    days = profile.stale_days_disclaimer if disclaimer else profile.stale_days
+    vouches = [(v.at, f"verified by {v.by}") for v in current]
+    for label, value in (("published", entry.published), ("updated", entry.updated)):
+        if (when := _date(value)) is not None:
+            vouches.append((when, f"page {label} {value}"))
+    if not vouches:
+        vouches.append((version.created_at, f"version {version.number} seen"))
+    at, what = max(vouches, key=lambda v: v[0])
+    age = now - at
+    if age > timedelta(days=days):
+        out["stale"] = f"last vouched {at:%Y-%m-%d} ({what}): {age.days} days ago, window {days} days" + (
+            " (disclaimer)" if disclaimer else ""
+        )
+    pyears = policy_years(version.answer)
+    if pyears and max(pyears) < now.year:
+        out["past_policy_year"] = f"policy figures for {max(pyears)}; it is {now.year}"
+    if entry.status == "gone":
+        out["gone"] = f"source gone since {entry.gone_at:%Y-%m-%d}" if entry.gone_at else "source gone"
+    return out
+
+
+def open_flags(session: Session, entry_id: str) -> list[Flag]:
+    return list(
+        session.exec(
+            select(Flag).where(Flag.entry_id == entry_id, Flag.cleared_at.is_(None)).order_by(Flag.id)
+        ).all()
+    )
+
+
+def evaluate(
+    session: Session, entry: Entry, *, now: datetime | None = None, run_id: int | None = None
+) -> tuple[list[str], list[str]]:
+    """Raise and clear ``entry``'s flags to match :func:`wanted`; return (raised, cleared) names."""
+    now = now or clock.now()
+    want = wanted(session, entry, now)
+    have = {f.name: f for f in open_flags(session, entry.id)}
+    raised, cleared = [], []
+    for name, reason in want.items():
+        if name in have:
+            if have[name].reason != reason:
+                have[name].reason = reason
+                session.add(have[name])
+            continue
+        session.add(Flag(entry_id=entry.id, name=name, reason=reason, raised_at=now, raised_run_id=run_id))
+        session.add(_event(entry.id, "flag_raised", name, reason, now, run_id))
+        raised.append(name)
+    for name, flag in have.items():
+        if name in want:
+            continue
+        flag.cleared_at = now
+        flag.cleared_run_id = run_id
+        session.add(flag)
+        session.add(_event(entry.id, "flag_cleared", name, flag.reason, now, run_id))
+        cleared.append(name)
+    session.flush()
+    return raised, cleared
+
+
+def _event(entry_id: str, kind: str, name: str, reason: str, now: datetime, run_id: int | None) -> Event:
+    detail = json.dumps({"flag": name, "reason": reason}, ensure_ascii=False)
+    return Event(run_id=run_id, entry_id=entry_id, kind=kind, at=now, detail=detail)
+
+
+def refresh_flags(
+    session: Session, *, now: datetime | None = None, run_id: int | None = None
+) -> dict[str, tuple[int, int]]:
+    """Re-evaluate every entry's flags at ``now``: {flag name: (raised, cleared)}."""
+    now = now or clock.now()
+    totals = {name: [0, 0] for name in NAMES}
+    for entry in session.exec(select(Entry).order_by(Entry.id)).all():
+        raised, cleared = evaluate(session, entry, now=now, run_id=run_id)
+        for name in raised:
+            totals[name][0] += 1
+        for name in cleared:
+            totals[name][1] += 1
+    return {name: (r, c) for name, (r, c) in totals.items()}

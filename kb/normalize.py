@@ -1,0 +1,110 @@
+"""Text normalization before hashing and comparing, and the numbers an answer states.
+
+Two extractions of the same answer must hash the same even when the page changed its width forms,
+its whitespace, its counters (阅读 1234) or its time stamps (发布时间 …): those are never content.
+The numbers (amounts, percentages, years) are the content editors care most about: a changed number
+is a changed answer, and the same question with different numbers is a conflict, not a copy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+# Sentences that are the page's, not the answer's: the verification disclaimer and the medical tip
+# (the extractor removes them; a page whose extractor missed them must hash the same), and the
+# "以官方公告为准" family of notes, kept out of the hash because the flag reads them separately.
+_BOILERPLATE = [
+    re.compile(r"本信息整理自互联网公开渠道[^\n]*?(?:核实[^。\n]*。|$)", re.M),
+    re.compile(r"提示:本内容不能代替面诊[^\n]*", re.M),
+    re.compile(
+        r"(?:如有疑问|具体)?[^。\n]{0,20}以(?:官方|当地)[^。\n]{0,20}(?:公告|公布|规定|政策|解释)为准[。.]?"
+    ),
+]
+# Counters and stamps: 阅读 1,234 / 1234人看过 / 点赞 12 / 发布时间:2024-01-02 10:00 / 更新于 2024年1月2日.
+_COUNTER = re.compile(
+    r"(?:(?:阅读|浏览|点赞|收藏|评论|分享|回答|关注)(?:量|数|次数)?[ \t]*[:]?[ \t]*[\d,.]+[ \t]*[万wk]?\+?)"
+    r"|(?:[\d,.]+[ \t]*[万wk]?\+?[ \t]*(?:人|次)(?:阅读|浏览|看过|觉得有用|点赞|收藏|回答))"
+)
+_DATE = r"\d{4}[ \t]*(?:[-/.年][ \t]*\d{1,2}[ \t]*(?:[-/.月][ \t]*\d{1,2}[ \t]*日?)?)(?:[ \t]*\d{1,2}:\d{2}(?::\d{2})?)?"
+_STAMP = re.compile(
+    rf"(?:发布|更新|修改|编辑|审核|来源)(?:时间|日期|于)?[ \t]*[:]?[ \t]*{_DATE}"
+    rf"|^[ \t]*(?:健康新闻[ \t]*)?{_DATE}[ \t]*$",
+    re.M,
+)
+_CJK_OR_PUNCT = r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef,.;:!?()\[\]、。]"
+_SPACE_AROUND_CJK = re.compile(rf"(?<={_CJK_OR_PUNCT})[ \t]+|[ \t]+(?={_CJK_OR_PUNCT})")
+_SPACES = re.compile(r"[ \t\u00a0\u200b\ufeff]+")
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+
+# Punctuation NFKC keeps in its CJK form but writers use interchangeably.
+_PUNCT = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "—": "-", "–": "-", "～": "~"})
+
+
+def _width(text: str) -> str:
+    """NFKC folds full-width letters, digits and ASCII punctuation (：，（） → :,()) to half width."""
+    return unicodedata.normalize("NFKC", text).translate(_PUNCT)
+
+
+def normalize(text: str) -> str:
+    """The comparable form of a text: NFKC, boilerplate/counters/stamps dropped, whitespace canonical.
+
+    Paragraph breaks survive (as one newline): they are structure; spacing between CJK characters,
+    which extractors add and remove at will, does not.
+    """
+    text = _width(text or "").replace("\r\n", "\n").replace("\r", "\n")
+    for pattern in _BOILERPLATE:
+        text = pattern.sub("", text)
+    text = _STAMP.sub("", text)
+    text = _COUNTER.sub("", text)
+    text = _SPACES.sub(" ", text)
+    text = _SPACE_AROUND_CJK.sub("", text)
+    lines = [line.strip() for line in text.split("\n")]
+    text = "\n".join(line for line in lines if line)
+    return _BLANK_LINES.sub("\n", text).strip()
+
+
+def content_hash(question: str, answer: str, *, disclaimer: bool = False) -> str:
+    """sha256 of the normalized question and answer: what decides whether a version is new.
+
+    ``disclaimer`` (the page carries the official-verification disclaimer) is part of the content:
+    an editor must hear when a page drops it or adds it, though the sentence itself is not hashed.
+    """
+    key = normalize(question) + "\n\x1f\n" + normalize(answer)
+    if disclaimer:
+        key += "\n\x1f[disclaimer]"
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+_NUMBER = r"\d+(?:,\d{3})*(?:\.\d+)?"
+_NUMBERS = re.compile(
+    rf"(?<![\d.])(?P<year>(?:19|20)\d{{2}})\s*(?=年(?!龄|纪))"
+    rf"|(?P<pct>{_NUMBER})\s*%"
+    rf"|百分之(?P<cnpct>[零一二三四五六七八九十百点]+)"
+    rf"|(?P<amount>{_NUMBER})\s*(?P<unit>[万千百亿]?元)"
+)
+
+
+def numbers(text: str) -> list[str]:
+    """The amounts (3000元, 1.5万元), percentages (8%) and years (2023年) a text states, in order.
+
+    Normalized (NFKC, thousands separators dropped) so 3,000元 and ３０００元 compare equal.
+    Conflict detection and the report's "3000元 → 4000元" summary both read these.
+    """
+    out: list[str] = []
+    for m in _NUMBERS.finditer(_width(text or "")):
+        if m.group("year"):
+            out.append(m.group("year") + "年")
+        elif m.group("pct"):
+            out.append(m.group("pct").replace(",", "") + "%")
+        elif m.group("cnpct"):
+            out.append("百分之" + m.group("cnpct"))
+        else:
+            out.append(m.group("amount").replace(",", "") + m.group("unit"))
+    return out
+
+
+def years(text: str) -> list[int]:
+    """The years a text names as years (2023年, 2023年度)."""
+    return [int(n[:-1]) for n in numbers(text) if n.endswith("年")]

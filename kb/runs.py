@@ -1,0 +1,169 @@
+"""Runs: one crawl (or reextract / refresh) with its counts, its errors, and what to fetch next.
+
+Counters are bumped with ``UPDATE run SET n = n + 1`` so concurrent workers never lose a count.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import exists, func, update
+from sqlmodel import Session, select
+
+from kb import clock
+from kb.models import FetchError, Flag, Page, Run, Verification
+
+# Outcome of an ingest -> the Run counter it bumps.
+COUNTERS = {
+    "new": "new",
+    "changed": "changed",
+    "unchanged": "unchanged",
+    "not_modified": "not_modified",
+    "gone": "gone",
+    "failed": "failed",
+    "off_topic": "off_topic",
+    "duplicate": "duplicates",
+    "conflict": "conflicts",
+}
+
+
+def start_run(
+    session: Session,
+    kind: str = "crawl",
+    *,
+    spider: str | None = None,
+    site: str | None = None,
+    args: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> Run:
+    """A new Run, committed (so it has an id other processes can see)."""
+    run = Run(
+        kind=kind,
+        spider=spider,
+        site=site,
+        started_at=now or clock.now(),
+        args=json.dumps(args or {}, ensure_ascii=False, default=str),
+    )
+    session.add(run)
+    session.commit()
+    session.refresh(run)
+    return run
+
+
+def count(session: Session, run_id: int | None, outcome: str, *, fetched: bool = True) -> None:
+    """Bump the run's counter for ``outcome`` (and ``fetched``) in the caller's transaction."""
+    if run_id is None:
+        return
+    values: dict[str, Any] = {}
+    column = COUNTERS.get(outcome)
+    if column:
+        values[column] = getattr(Run, column) + 1
+    if fetched:
+        values["fetched"] = Run.fetched + 1
+    if values:
+        session.execute(update(Run).where(Run.id == run_id).values(**values))
+
+
+def record_error(
+    session: Session,
+    run_id: int | None,
+    url: str,
+    kind: str,
+    detail: str = "",
+    *,
+    now: datetime | None = None,
+) -> None:
+    """A FetchError row, and the run's ``errors`` {kind: count} (row-locked on PostgreSQL)."""
+    session.add(FetchError(run_id=run_id, url=url, kind=kind, detail=detail[:2000], at=now or clock.now()))
+    if run_id is not None:
+        run = session.exec(
+            select(Run).where(Run.id == run_id).with_for_update().execution_options(populate_existing=True)
+        ).first()
+        if run is not None:
+            errors = json.loads(run.errors or "{}")
+            errors[kind] = errors.get(kind, 0) + 1
+            run.errors = json.dumps(errors, sort_keys=True)
+            session.add(run)
+    session.flush()
+
+
+def run_status(run: Run) -> str:
+    """ok, or failed when nothing was fetched or more than half of the fetches failed."""
+    if run.fetched == 0 or run.failed > run.fetched / 2:
+        return "failed"
+    return "ok"
+
+
+def finish_run(
+    session: Session, run_id: int, status: str | None = None, *, now: datetime | None = None
+) -> Run:
+    """Close the run (status by :func:`run_status` unless given) and commit."""
+    run = session.exec(select(Run).where(Run.id == run_id).execution_options(populate_existing=True)).one()
+    run.status = status or run_status(run)
+    run.finished_at = now or clock.now()
+    session.add(run)
+    session.commit()
+    session.refresh(run)
+    return run
+
+
+@dataclass
+class KnownPage:
+    """A page the KB knows, with what a conditional revisit needs."""
+
+    url: str
+    site: str
+    status: str
+    etag: str | None
+    last_modified: str | None
+    next_due: datetime | None
+    last_fetched: datetime | None
+    flagged: bool
+    verified: bool
+    entry_id: str | None = None
+
+
+def known_pages(
+    session: Session, site: str | None = None, due_before: datetime | None = None
+) -> list[KnownPage]:
+    """Pages to revisit: flagged and never-verified entries' pages first, then by ``next_due``.
+
+    Pages already counted gone are left out (a gone page is not re-requested by a refresh);
+    ``due_before`` keeps only pages due by then (never-scheduled pages are always due).
+    """
+    flagged = exists().where(Flag.entry_id == Page.entry_id, Flag.cleared_at.is_(None))
+    verified = exists().where(Verification.entry_id == Page.entry_id)
+    query = select(Page, flagged.label("flagged"), verified.label("verified")).where(Page.status != "gone")
+    if site:
+        query = query.where(Page.site == site)
+    if due_before is not None:
+        query = query.where((Page.next_due.is_(None)) | (Page.next_due <= due_before))
+    rows = session.exec(query).all()
+    pages = [
+        KnownPage(
+            url=p.url,
+            site=p.site,
+            status=p.status,
+            etag=p.etag,
+            last_modified=p.last_modified,
+            next_due=p.next_due,
+            last_fetched=p.last_fetched,
+            flagged=bool(f),
+            verified=bool(v),
+            entry_id=p.entry_id,
+        )
+        for p, f, v in rows
+    ]
+    pages.sort(key=lambda k: (not (k.flagged and not k.verified), k.next_due or datetime.min, k.url))
+    return pages
+
+
+def latest_runs(session: Session, limit: int = 10) -> list[Run]:
+    return list(session.exec(select(Run).order_by(Run.id.desc()).limit(limit)).all())
+
+
+def run_count(session: Session) -> int:
+    return session.exec(select(func.count()).select_from(Run)).one()
