@@ -1,0 +1,186 @@
+"""``kb report``: the window between runs, what each list holds, the diffs, and the escaping."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from test_report_fixtures import NEW_A, OLD_A, PAYLOAD_Q, PAYLOAD_URLS, build_fixture_kb
+
+from kb.clock import parse_time
+from kb.db import session
+from kb.report import ReportError, build_report, render_html, render_json, render_markdown
+from kb.report.diff import char_diff, number_changes, summary_line
+
+
+def kb(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kb", *args], capture_output=True, text=True, timeout=120, env={**os.environ}
+    )
+
+
+@pytest.fixture
+def fixture_kb(db_url: str) -> str:
+    build_fixture_kb(db_url)
+    return db_url
+
+
+def report_for(db_url: str, **kw: object) -> dict:
+    with session(db_url) as s:
+        return build_report(s, **kw)  # type: ignore[arg-type]
+
+
+def ids(items: list[dict]) -> list[str]:
+    return [i["id"] for i in items]
+
+
+def test_default_window_is_last_crawl_against_the_one_before(fixture_kb: str) -> None:
+    rep = report_for(fixture_kb)
+    assert rep["window"]["from_run"] == 1 and rep["window"]["to_run"] == 2
+    assert ids(rep["added"]) == ["eeeee", "epwned"]
+    assert ids(rep["changed"]) == ["eaaaa", "ebbbb", "edddd"]
+    assert ids(rep["gone"]) == ["ecccc"]
+    assert [(i["flag"], i["id"]) for i in rep["flagged"]] == [
+        ("gone", "ecccc"),
+        ("needs_verification", "epwned"),
+    ]
+    assert [(i["flag"], i["id"]) for i in rep["cleared"]] == [("needs_verification", "ebbbb")]
+    assert sorted(i["source_url"] for i in rep["merged"]) == sorted(
+        ["http://127.0.0.1:8001/ask/a.html", PAYLOAD_URLS[1]]
+    )
+    assert {i["other_entry"]["id"] for i in rep["conflicts"]} == {"eaaaa"}
+    a = rep["changed"][0]
+    assert a["old_answer"] == OLD_A and a["new_answer"] == NEW_A
+    assert a["numbers"] == [{"old": "3000元", "new": "4000元"}]
+    assert a["summary"] == "3000元 → 4000元" and "3000元 → 4000元" in rep["summary"]["line"]
+    assert a["verify"] == "kb verify eaaaa --by NAME"
+    b = next(i for i in rep["changed"] if i["id"] == "ebbbb")
+    assert b["disclaimer"] == {"old": True, "new": False} and b["numbers"] == []
+    assert rep["summary"]["added"] == 2 and rep["summary"]["changed"] == 3 and rep["summary"]["gone"] == 1
+    assert [r["id"] for r in rep["runs"]] == [2]
+    health = {p["run"]: p for p in rep["health"]["runs"]}
+    assert health[1]["entries"] == 4 and health[2]["entries"] == 5
+    assert health[1]["flags"]["needs_verification"] == 1 and health[1]["flags"]["gone"] == 0
+    assert health[2]["flags"] == {
+        "needs_verification": 1,
+        "stale": 0,
+        "past_policy_year": 0,
+        "changed_since_verified": 1,
+        "gone": 1,
+    }
+
+
+def test_other_windows(fixture_kb: str) -> None:
+    first = report_for(fixture_kb, to_run=1)
+    assert first["window"]["from_run"] is None
+    assert ids(first["added"]) == ["eaaaa", "ebbbb", "ecccc", "edddd"] and first["changed"] == []
+    a = next(i for i in first["added"] if i["id"] == "eaaaa")
+    assert a["version"] == 1 and "3000元" in a["answer"]  # the version the window reached, not today's
+    both = report_for(fixture_kb, from_run=1, to_run=2)
+    assert render_json(both) == render_json(report_for(fixture_kb))
+    since = report_for(fixture_kb, since=parse_time("2026-01-06"))
+    assert ids(since["changed"]) == ["eaaaa", "ebbbb", "edddd"] and ids(since["gone"]) == ["ecccc"]
+    for bad in (
+        {"from_run": 9},
+        {"to_run": 9},
+        {"from_run": 2, "to_run": 1},
+        {"to_run": 1, "since": parse_time("2026-01-01")},
+    ):
+        with pytest.raises(ReportError):
+            report_for(fixture_kb, **bad)
+
+
+def test_empty_kb_reports_nothing(db_url: str) -> None:
+    rep = report_for(db_url)
+    assert rep["added"] == [] and rep["health"]["runs"] == [] and rep["summary"]["line"].startswith("0 added")
+    assert "<svg" not in render_html(rep) and render_markdown(rep).startswith("# yibao-kb report")
+
+
+def test_number_changes_pair_within_each_edit() -> None:
+    old, new = "起付线3000元,报销50%,2024年执行。", "起付线30000元,报销比例为60%,2025年执行,另有200元补贴。"
+    changes = number_changes(old, new)
+    assert {"old": "3000元", "new": "30000元"} in changes
+    assert {"old": "50%", "new": "60%"} in changes
+    assert {"old": "2024年", "new": "2025年"} in changes
+    assert {"old": None, "new": "200元"} in changes
+    assert summary_line([{"old": "3000元", "new": "4000元"}] * 3) == "3000元 → 4000元 (×3)"
+    diff = char_diff(old, new)
+    assert (
+        "".join(t for op, t in diff if op != "+") == old and "".join(t for op, t in diff if op != "-") == new
+    )
+    # Semantic cleanup: a rewritten clause is one deletion + one insertion, not shredded characters.
+    rewrite = char_diff("请到医保局窗口办理。", "请登录国家医保服务平台在线办理。")
+    assert sum(1 for op, _ in rewrite if op != "=") <= 2
+
+
+class Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.attrs: list[tuple[str, str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.attrs.extend(attrs)
+
+
+def test_html_escapes_every_page_string(fixture_kb: str) -> None:
+    html = render_html(report_for(fixture_kb))
+    parser = Tags()
+    parser.feed(html)
+    assert "script" not in parser.tags and "img" not in parser.tags
+    assert not [name for name, _ in parser.attrs if name.startswith("on")]
+    hrefs = [v or "" for name, v in parser.attrs if name in ("href", "src", "action", "formaction")]
+    assert hrefs and all(h.startswith(("http://", "https://", "#")) for h in hrefs), hrefs
+    assert "&lt;script&gt;window.__pwned=1" in html  # shown as text, not dropped
+    assert "Content-Security-Policy" in html and "<svg" in html
+    assert "kb verify epwned --by NAME" in html and "kb verify eaaaa --by NAME" in html
+    assert "<del>3</del><ins>4</ins>" in html
+
+
+def test_markdown_digest(fixture_kb: str) -> None:
+    rep = report_for(fixture_kb)
+    text = render_markdown(rep, html_name="report.html")
+    assert "3000元 → 4000元" in text and "[-3-]{+4+}" in text
+    # Every "<" from a page is backslash-escaped; the only raw ones open our own <http…> link targets.
+    assert not re.search(r"(?<!\\)<", text.replace("](<http", "](http"))
+    assert (
+        "\\<script\\>" in text and "](<javascript" not in text.lower() and "](javascript" not in text.lower()
+    )
+    assert "`kb verify eaaaa --by NAME`" in text and "`report.html`" in text
+    # A long diff is cut to its edited stretches, capped, with a pointer to the HTML report.
+    long_old = "参保人员" * 400 + "起付线3000元。" + "按规定报销" * 400
+    long_new = "参保人员" * 400 + "起付线4000元。" + "按规定报销" * 300 + "新增内容" * 200
+    rep["changed"][0]["diff"] = char_diff(long_old, long_new)
+    capped = render_markdown(rep, html_name="report.html")
+    assert "full diff in `report.html`" in capped
+    assert len(capped) < len(text) + 2000
+
+
+def test_cli_formats_and_bad_runs(fixture_kb: str, tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    r = kb("report", "--format", "json", "--out", str(out), "--db", fixture_kb)
+    assert r.returncode == 0, r.stderr
+    rep = json.loads(out.read_text(encoding="utf-8"))
+    assert ids(rep["changed"]) == ["eaaaa", "ebbbb", "edddd"]
+    assert any(i["question"] == PAYLOAD_Q for i in rep["added"])
+    again = kb("report", "--format", "json", "--db", fixture_kb)
+    assert again.stdout == out.read_text(encoding="utf-8")  # same KB, same bytes
+    md = kb("report", "--format", "md", "--db", fixture_kb)
+    assert md.returncode == 0 and md.stdout.startswith("# yibao-kb report: run 1 → 2")
+    for args in (
+        ["--from-run", "99"],
+        ["--to-run", "99"],
+        ["--since", "2026-01-01", "--to-run", "2"],
+        ["--since", "soon"],
+    ):
+        bad = kb("report", *args, "--db", fixture_kb)
+        assert bad.returncode == 2, bad.stderr
+        assert bad.stderr.startswith("kb: error:") and len(bad.stderr.strip().splitlines()) == 1
+        assert "Traceback" not in bad.stderr
