@@ -83,3 +83,15 @@ def snap(
 
 def later(days: float = 0, hours: float = 0) -> datetime:
     return T0 + timedelta(days=days, hours=hours)
+
+
+def race_worker(db: str, url: str, question: str, answer: str, barrier: object, out: object) -> None:
+    """One process of a race: wait for the others, then ingest and commit (see test_kb_postgres)."""
+    from kb.db import session
+    from kb.ingest import ingest
+
+    with session(db) as s:
+        s.connection()  # open the transaction before the start signal
+        barrier.wait()  # type: ignore[attr-defined]
+        result = ingest(s, snap(url, question, answer), None)
+    out.put((url, result.outcome, result.entry_id))  # type: ignore[attr-defined]
