@@ -8,6 +8,7 @@ is a changed answer, and the same question with different numbers is a conflict,
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import re
 import unicodedata
@@ -108,3 +109,20 @@ def numbers(text: str) -> list[str]:
 def years(text: str) -> list[int]:
     """The years a text names as years (2023年, 2023年度)."""
     return [int(n[:-1]) for n in numbers(text) if n.endswith("年")]
+
+
+def number_changes(old: str, new: str) -> list[str]:
+    """How the stated numbers moved between two texts: ["3000元 → 4000元", "+ 2025年", "- 8%"]."""
+    a, b = numbers(old), numbers(new)
+    out: list[str] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op == "replace":
+            for x, y in zip(a[i1:i2], b[j1:j2], strict=False):
+                out.append(f"{x} → {y}")
+            out += [f"- {x}" for x in a[i1 + (j2 - j1) : i2]]
+            out += [f"+ {y}" for y in b[j1 + (i2 - i1) : j2]]
+        elif op == "delete":
+            out += [f"- {x}" for x in a[i1:i2]]
+        elif op == "insert":
+            out += [f"+ {y}" for y in b[j1:j2]]
+    return out
