@@ -11,10 +11,10 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from test_report_fixtures import PAYLOAD_Q, build_fixture_kb
 
 from kb.db import session
 from kb.export import atomic_open, export_entries, schema
+from tests.test_report_fixtures import PAYLOAD_Q, build_fixture_kb
 
 
 def kb(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -11,12 +11,12 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from test_report_fixtures import NEW_A, OLD_A, PAYLOAD_Q, PAYLOAD_URLS, build_fixture_kb
 
 from kb.clock import parse_time
 from kb.db import session
 from kb.report import ReportError, build_report, render_html, render_json, render_markdown
 from kb.report.diff import char_diff, number_changes, summary_line
+from tests.test_report_fixtures import NEW_A, OLD_A, PAYLOAD_Q, PAYLOAD_URLS, build_fixture_kb
 
 
 def kb(*args: str) -> subprocess.CompletedProcess[str]:

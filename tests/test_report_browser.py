@@ -13,10 +13,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_report_fixtures import build_fixture_kb
 
 from kb.db import session
 from kb.report import build_report, render_html
+from tests.test_report_fixtures import build_fixture_kb
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"

@@ -251,6 +251,11 @@ def build_report(
     # The newest version each entry reached inside the window, and where each change started.
     latest: dict[str, int] = {}
     first_from: dict[str, int] = {}
+    reasons: dict[str, set[str]] = defaultdict(set)
+    for event in by_kind["changed"]:
+        reason = _detail(event).get("reason")
+        if isinstance(reason, str) and reason:
+            reasons[event.entry_id].add(reason)
     for event in by_kind["added"] + by_kind["changed"]:
         if event.version_to is not None:
             latest[event.entry_id] = max(latest.get(event.entry_id, 0), event.version_to)
@@ -317,6 +322,7 @@ def build_report(
                 "question_diff": char_diff(old.question, new.question) if question_changed else None,  # type: ignore[union-attr]
                 "old_answer": old_answer,
                 "new_answer": new_answer,
+                "reasons": sorted(reasons.get(entry_id, ())),
                 "diff": diff,
                 "numbers": numbers,
                 "summary": summary_line(numbers),

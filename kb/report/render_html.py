@@ -124,6 +124,9 @@ def _added(item: dict[str, Any]) -> str:
 
 def _changed(item: dict[str, Any]) -> str:
     versions = f"v{h(item.get('version_from'))} → v{h(item.get('version_to'))}"
+    why = [r for r in item.get("reasons") or [] if r != "content"]
+    if why:
+        versions += f" ({h(', '.join(why))})"
     numbers = f'<p class="numbers">{h(item["summary"])}</p>' if item.get("summary") else ""
     disc = item.get("disclaimer") or {}
     notes = ""
