@@ -182,6 +182,8 @@ def _by_entry(rows: Sequence[Any]) -> dict[str, list[Any]]:
 
 
 def _entries(session: Session, rows: list[Any], history: bool) -> Iterator[dict[str, Any]]:
+    """Entries of one chunk with their children; text orderings are done here, in Python, because
+    database collations differ (PostgreSQL's en_US ignores punctuation) and the bytes must not."""
     ids = [r.id for r in rows]
     pages = _by_entry(
         session.execute(
@@ -200,7 +202,7 @@ def _entries(session: Session, rows: list[Any], history: bool) -> Iterator[dict[
     )
     open_flags = _by_entry(
         session.execute(
-            select(Flag.entry_id, Flag.name, Flag.reason)
+            select(Flag.entry_id, Flag.id, Flag.name, Flag.reason)
             .where(Flag.entry_id.in_(ids), Flag.cleared_at.is_(None))  # type: ignore[attr-defined, union-attr]
             .order_by(Flag.entry_id, Flag.name, Flag.id)
         ).all()
@@ -235,7 +237,7 @@ def _entries(session: Session, rows: list[Any], history: bool) -> Iterator[dict[
     for r in rows:
         seen_flags: set[str] = set()
         flags = []
-        for f in open_flags.get(r.id, []):
+        for f in sorted(open_flags.get(r.id, []), key=lambda f: (f.name, f.id)):
             if f.name not in seen_flags:  # one open flag per name; the oldest reason wins
                 seen_flags.add(f.name)
                 flags.append({"name": f.name, "reason": f.reason})
@@ -255,7 +257,7 @@ def _entries(session: Session, rows: list[Any], history: bool) -> Iterator[dict[
                     "first_seen": stamp(p.first_seen),
                     "last_seen": stamp(p.last_seen),
                 }
-                for p in pages.get(r.id, [])
+                for p in sorted(pages.get(r.id, []), key=lambda p: (-p.priority, p.url))
             ],
             "version": r.version,
             "content_hash": r.content_hash,

@@ -57,7 +57,7 @@ def test_default_window_is_last_crawl_against_the_one_before(fixture_kb: str) ->
     assert {i["other_entry"]["id"] for i in rep["conflicts"]} == {"eaaaa"}
     a = rep["changed"][0]
     assert a["old_answer"] == OLD_A and a["new_answer"] == NEW_A
-    assert a["numbers"] == [{"old": "3000元", "new": "4000元"}]
+    assert a["numbers"] == ["3000元 → 4000元"]
     assert a["summary"] == "3000元 → 4000元" and "3000元 → 4000元" in rep["summary"]["line"]
     assert a["verify"] == "kb verify eaaaa --by NAME"
     b = next(i for i in rep["changed"] if i["id"] == "ebbbb")
@@ -102,14 +102,10 @@ def test_empty_kb_reports_nothing(db_url: str) -> None:
     assert "<svg" not in render_html(rep) and render_markdown(rep).startswith("# yibao-kb report")
 
 
-def test_number_changes_pair_within_each_edit() -> None:
+def test_number_changes_and_chinese_diff() -> None:
     old, new = "起付线3000元,报销50%,2024年执行。", "起付线30000元,报销比例为60%,2025年执行,另有200元补贴。"
-    changes = number_changes(old, new)
-    assert {"old": "3000元", "new": "30000元"} in changes
-    assert {"old": "50%", "new": "60%"} in changes
-    assert {"old": "2024年", "new": "2025年"} in changes
-    assert {"old": None, "new": "200元"} in changes
-    assert summary_line([{"old": "3000元", "new": "4000元"}] * 3) == "3000元 → 4000元 (×3)"
+    assert number_changes(old, new) == ["3000元 → 30000元", "50% → 60%", "2024年 → 2025年", "+ 200元"]
+    assert summary_line(["3000元 → 4000元"] * 3 + ["+ 2025年"]) == "3000元 → 4000元 (×3); + 2025年"
     diff = char_diff(old, new)
     assert (
         "".join(t for op, t in diff if op != "+") == old and "".join(t for op, t in diff if op != "-") == new

@@ -308,7 +308,7 @@ def build_report(
         old_answer = old.answer if old else ""
         new_answer = new.answer if new else ""
         diff = char_diff(old_answer, new_answer)
-        numbers = number_changes(old_answer, new_answer, diff)
+        numbers = number_changes(old_answer, new_answer)
         question_changed = bool(old and new and old.question != new.question)
         item = base(entry_id, new.source_url if new else None)
         if new is not None:
