@@ -14,7 +14,7 @@ import pytest
 
 from kb.db import session
 from kb.export import atomic_open, export_entries, schema
-from tests.test_report_fixtures import PAYLOAD_Q, build_fixture_kb
+from tests.test_report_fixtures import PAYLOAD_Q, build_fixture_kb, cli
 
 
 def kb(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -90,18 +90,21 @@ def test_filters_and_history(fixture_kb: str) -> None:
     assert [e["id"] for e in recent["entries"]] == ["eaaaa", "ebbbb", "edddd", "eeeee", "epwned"]
 
 
-def test_two_exports_are_byte_identical_and_jsonl_matches(fixture_kb: str, tmp_path: Path) -> None:
+def test_two_exports_are_byte_identical_and_jsonl_matches(
+    fixture_kb: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     one, two, lines = tmp_path / "one.json", tmp_path / "two.json", tmp_path / "kb.jsonl"
-    env = {"KB_NOW": ""}
-    r1 = kb("export", "--out", str(one), "--db", fixture_kb, env=env)
-    r2 = kb("export", "--out", str(two), "--db", fixture_kb, env=env)
-    assert r1.returncode == 0 and r2.returncode == 0, r1.stderr + r2.stderr
+    monkeypatch.delenv("KB_NOW", raising=False)
+    r1 = kb("export", "--out", str(one), "--db", fixture_kb, env={"KB_NOW": ""})  # the real command, once
+    assert r1.returncode == 0, r1.stderr
+    code, _, err = cli(capsys, "export", "--out", str(two), "--db", fixture_kb)
+    assert code == 0, err
     assert one.read_bytes() == two.read_bytes()
     doc = json.loads(one.read_text(encoding="utf-8"))
     validate(doc)
     assert doc["generated_at"] == "2026-01-06T02:05:00Z"  # the last run's finish, not the wall clock
-    r3 = kb("export", "--format", "jsonl", "--out", str(lines), "--db", fixture_kb, env=env)
-    assert r3.returncode == 0, r3.stderr
+    code, _, err = cli(capsys, "export", "--format", "jsonl", "--out", str(lines), "--db", fixture_kb)
+    assert code == 0, err
     rows = [json.loads(line) for line in lines.read_text(encoding="utf-8").splitlines()]
     validator = entry_validator()
     for row in rows:
@@ -110,14 +113,19 @@ def test_two_exports_are_byte_identical_and_jsonl_matches(fixture_kb: str, tmp_p
     assert not list(tmp_path.glob(".*.tmp"))  # no temporary file left behind
 
 
-def test_stdout_and_bad_input(fixture_kb: str) -> None:
-    r = kb("export", "--flag", "gone", "--include-gone", "--db", fixture_kb)
-    assert r.returncode == 0, r.stderr
-    assert [e["id"] for e in json.loads(r.stdout)["entries"]] == ["ecccc"]
-    for args in (["--flag", "nope"], ["--since", "yesterday"], ["--out", "/no/such/dir/x.json"]):
-        bad = kb("export", *args, "--db", fixture_kb)
-        assert bad.returncode == 2, bad.stderr
-        assert bad.stderr.startswith("kb: error:") and len(bad.stderr.strip().splitlines()) == 1
+def test_stdout_and_bad_input(fixture_kb: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = cli(capsys, "export", "--flag", "gone", "--include-gone", "--db", fixture_kb)
+    assert code == 0, err
+    assert [e["id"] for e in json.loads(out)["entries"]] == ["ecccc"]
+    for args in (
+        ["--flag", "nope"],
+        ["--since", "yesterday"],
+        ["--out", "/no/such/dir/x.json"],
+        ["--format", "xml"],
+    ):
+        code, _, err = cli(capsys, "export", *args, "--db", fixture_kb)
+        assert code == 2, err
+        assert err.startswith("kb: error:") and len(err.strip().splitlines()) == 1
 
 
 def test_failed_export_leaves_the_old_file(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from kb.clock import parse_time
 from kb.db import session
 from kb.report import ReportError, build_report, render_html, render_json, render_markdown
 from kb.report.diff import char_diff, number_changes, summary_line
-from tests.test_report_fixtures import NEW_A, OLD_A, PAYLOAD_Q, PAYLOAD_URLS, build_fixture_kb
+from tests.test_report_fixtures import NEW_A, OLD_A, PAYLOAD_Q, PAYLOAD_URLS, build_fixture_kb, cli
 
 
 def kb(*args: str) -> subprocess.CompletedProcess[str]:
@@ -159,24 +159,29 @@ def test_markdown_digest(fixture_kb: str) -> None:
     assert len(capped) < len(text) + 2000
 
 
-def test_cli_formats_and_bad_runs(fixture_kb: str, tmp_path: Path) -> None:
+def test_cli_formats_and_bad_runs(
+    fixture_kb: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "report.json"
-    r = kb("report", "--format", "json", "--out", str(out), "--db", fixture_kb)
+    r = kb("report", "--format", "json", "--out", str(out), "--db", fixture_kb)  # the real command, once
     assert r.returncode == 0, r.stderr
     rep = json.loads(out.read_text(encoding="utf-8"))
     assert ids(rep["changed"]) == ["eaaaa", "ebbbb", "edddd"]
     assert any(i["question"] == PAYLOAD_Q for i in rep["added"])
-    again = kb("report", "--format", "json", "--db", fixture_kb)
-    assert again.stdout == out.read_text(encoding="utf-8")  # same KB, same bytes
-    md = kb("report", "--format", "md", "--db", fixture_kb)
-    assert md.returncode == 0 and md.stdout.startswith("# yibao-kb report: run 1 → 2")
+    code, stdout, _ = cli(capsys, "report", "--format", "json", "--db", fixture_kb)
+    assert code == 0 and stdout == out.read_text(encoding="utf-8")  # same KB, same bytes
+    code, stdout, _ = cli(capsys, "report", "--format", "md", "--db", fixture_kb)
+    assert code == 0 and stdout.startswith("# yibao-kb report: run 1 → 2")
+    code, _, err = cli(capsys, "report", "--out", str(tmp_path / "r.html"), "--db", fixture_kb)
+    assert code == 0 and (tmp_path / "r.html").read_text(encoding="utf-8").startswith("<!doctype html>")
     for args in (
         ["--from-run", "99"],
         ["--to-run", "99"],
         ["--since", "2026-01-01", "--to-run", "2"],
         ["--since", "soon"],
+        ["--format", "pdf"],
     ):
-        bad = kb("report", *args, "--db", fixture_kb)
-        assert bad.returncode == 2, bad.stderr
-        assert bad.stderr.startswith("kb: error:") and len(bad.stderr.strip().splitlines()) == 1
-        assert "Traceback" not in bad.stderr
+        code, _, err = cli(capsys, "report", *args, "--db", fixture_kb)
+        assert code == 2, err
+        assert err.startswith("kb: error:") and len(err.strip().splitlines()) == 1
+        assert "Traceback" not in err

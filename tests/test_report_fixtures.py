@@ -300,3 +300,17 @@ def build_fixture_kb(db_url: str, payload: bool = True) -> dict[str, object]:
             s.add(row)
             s.flush()  # insert in order: flags and events reference entries
     return {"runs": (a1, a2), "portal": portal, "city": city}
+
+
+def cli(capsys, *args: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
+    """``kb ARGS`` in this process (a subprocess costs a second of imports): (exit code, stdout, stderr)."""
+    from kb.cli import main
+
+    capsys.readouterr()
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err

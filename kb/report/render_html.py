@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from kb.report.chart import health_svg
+from kb.report.diff import excerpt
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
@@ -138,10 +139,19 @@ def _changed(item: dict[str, Any]) -> str:
     question = ""
     if item.get("question_diff"):
         question = f'<p class="diff">Question: {diff_html(item["question_diff"])}</p>'
+    diff = item.get("diff") or []
+    short, _ = excerpt(diff, context=60, limit=10**9)
+    body = f'<div class="diff">{diff_html(short)}</div>'
+    if all(op == "=" for op, _ in diff):
+        body = '<p class="meta">answer text unchanged</p>'
+    elif short != diff:  # long unchanged stretches were cut: the whole answer is one tap away
+        body += (
+            "<details><summary>whole answer, with the changes</summary>"
+            f'<div class="diff">{diff_html(diff)}</div></details>'
+        )
     return (
         f'<article class="entry"><h3>{link(item.get("url"), item["question"])}</h3>'
-        f"{_meta(item, versions)}{numbers}{notes}{question}"
-        f'<div class="diff">{diff_html(item.get("diff"))}</div>'
+        f"{_meta(item, versions)}{numbers}{notes}{question}{body}"
         f'<details><summary>old and new answer</summary><div class="cols">'
         f'<div><p class="meta">old (v{h(item.get("version_from"))})</p><div class="answer">'
         f"{h(item.get('old_answer'))}</div></div>"
@@ -244,7 +254,9 @@ def render_html(report: dict[str, Any]) -> str:
     """The whole report as one HTML document (UTF-8 text)."""
     summary = report.get("summary") or {}
     counts = "".join(
-        f'<li><a href="#{key}">{h(label)} {len(report.get(key) or [])}</a></li>' for key, label, _ in SECTIONS
+        f'<li><a href="#{key}">{h(label)} {len(report.get(key) or [])}</a></li>'
+        for key, label, _ in SECTIONS
+        if report.get(key) or key in ("changed", "added", "gone")
     )
     sections = []
     for key, label, render in SECTIONS:

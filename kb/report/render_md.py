@@ -16,7 +16,9 @@ from kb.report.render_html import safe_href, title
 
 MAX_ITEMS = 30
 DIFF_CHARS = 500
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
+# Brackets are escaped, so parentheses can never complete a link; "-", "+", "#" only act at the
+# start of a line, and page text never starts one.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|<>~&])")
 
 
 def md(text: Any) -> str:
@@ -81,8 +83,10 @@ def render_markdown(report: dict[str, Any], html_name: str | None = None) -> str
         disc = item.get("disclaimer") or {}
         if disc.get("old") != disc.get("new"):
             out.append(f"  - disclaimer {'removed' if disc.get('old') else 'added'}")
-        text, truncated = diff_text(item.get("diff") or [])
-        out.extend("  " + line for line in fence(text).splitlines())
+        diff = item.get("diff") or []
+        text, truncated = diff_text(diff)
+        if any(op != "=" for op, _ in diff):
+            out.extend("  " + line for line in fence(text).splitlines())
         if truncated:
             capped = True
             out.append(f"  - diff cut short: full diff in {where}")
@@ -90,14 +94,14 @@ def render_markdown(report: dict[str, Any], html_name: str | None = None) -> str
         return out
 
     def added(item: dict[str, Any]) -> list[str]:
-        flags = ", ".join(item.get("flags") or [])
-        return [_head(item) + (f" — flags: {md(flags)}" if flags else "")]
+        flags = ", ".join(f"`{f}`" for f in item.get("flags") or [])
+        return [_head(item) + (f" — flags: {flags}" if flags else "")]
 
     def gone(item: dict[str, Any]) -> list[str]:
         return [_head(item)]
 
     def flag(item: dict[str, Any]) -> list[str]:
-        return [_head(item) + f" — {md(item['flag'])}: {md(item.get('reason'))}"]
+        return [_head(item) + f" — `{item['flag']}`: {md(item.get('reason'))}"]
 
     def merged(item: dict[str, Any]) -> list[str]:
         return [_head(item) + f" ← {md_link(item.get('source_url'), item.get('source_url'))}"]
