@@ -185,3 +185,12 @@ def test_cli_formats_and_bad_runs(
         assert code == 2, err
         assert err.startswith("kb: error:") and len(err.strip().splitlines()) == 1
         assert "Traceback" not in err
+
+
+def test_html_caps_huge_sections(fixture_kb: str) -> None:
+    from kb.report import render_html as render
+
+    rep = report_for(fixture_kb)
+    rep["added"] = rep["added"][:1] * 1000
+    html = render(rep)
+    assert html.count('<article class="entry">') < 400 and "… and 700 more" in html

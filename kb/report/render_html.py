@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from kb.report.chart import health_svg
 from kb.report.diff import excerpt
 
+MAX_ITEMS = 300  # per section
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
 CSS = """
@@ -263,7 +264,12 @@ def render_html(report: dict[str, Any]) -> str:
         items = report.get(key) or []
         if not items and key not in ("changed", "added", "gone"):
             continue
-        body = "".join(render(i) for i in items) or '<p class="muted">None.</p>'
+        body = "".join(render(i) for i in items[:MAX_ITEMS]) or '<p class="muted">None.</p>'
+        if len(items) > MAX_ITEMS:  # a first crawl adds thousands: the page must stay openable
+            body += (
+                f'<p class="muted">… and {len(items) - MAX_ITEMS} more: see <code>kb report --format json</code>'
+                " or <code>kb export</code>.</p>"
+            )
         sections.append(f'<section id="{key}"><h2>{h(label)} ({len(items)})</h2>{body}</section>')
     return (
         '<!doctype html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
