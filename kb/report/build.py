@@ -19,7 +19,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session
 
 from kb.export import db_time, flag_names, generated_at, stamp
-from kb.models import Entry, Event, Flag, Run, Version
+from kb.models import Event, Flag, Run, Version
 from kb.report.diff import char_diff, number_changes, summary_line
 
 REPORT_VERSION = 1
@@ -109,24 +109,25 @@ def _window_events(session: Session, frm: Run | None, to: Run | None, since: dat
     return list(session.scalars(select(Event).where(cond).order_by(Event.id)).all())  # type: ignore[arg-type]
 
 
-def _load(session: Session, ids: Iterable[str]) -> dict[str, Entry]:
+def _versions(session: Session, ids: Iterable[str]) -> dict[str, list[Version]]:
+    """Every version of these entries, oldest first: the report's source of questions and answers."""
     ids = sorted(set(ids))
-    found: dict[str, Entry] = {}
+    found: dict[str, list[Version]] = defaultdict(list)
     for i in range(0, len(ids), 500):
-        for e in session.scalars(select(Entry).where(Entry.id.in_(ids[i : i + 500]))):  # type: ignore[attr-defined]
-            found[e.id] = e
-    return found
-
-
-def _versions(session: Session, wanted: set[tuple[str, int]]) -> dict[tuple[str, int], Version]:
-    ids = sorted({e for e, _ in wanted})
-    found: dict[tuple[str, int], Version] = {}
-    for i in range(0, len(ids), 500):
-        stmt = select(Version).where(Version.entry_id.in_(ids[i : i + 500]))  # type: ignore[attr-defined]
+        stmt = (
+            select(Version)
+            .where(Version.entry_id.in_(ids[i : i + 500]))  # type: ignore[attr-defined]
+            .order_by(Version.entry_id, Version.number)
+        )
         for v in session.scalars(stmt):
-            if (v.entry_id, v.number) in wanted:
-                found[(v.entry_id, v.number)] = v
+            found[v.entry_id].append(v)
     return found
+
+
+def _site(url: str) -> str:
+    from crawler import profiles  # site profiles (no Scrapy): the same naming the crawl uses
+
+    return profiles.for_url(url).name if url else ""
 
 
 def _open_flags(session: Session, ids: Sequence[str]) -> dict[str, list[str]]:
@@ -237,12 +238,21 @@ def build_report(
     frm, to = resolve_window(session, from_run, to_run, since)
     since = db_time(since)
     events = _window_events(session, frm, to, since)
-    entries = _load(session, (e.entry_id for e in events))
+    ids = {e.entry_id for e in events}
     for event in events:
-        if event.kind == "conflict":
-            other = _detail(event).get("other_entry")
-            if isinstance(other, str) and other not in entries:
-                entries.update(_load(session, [other]))
+        other = _detail(event).get("other_entry") if event.kind == "conflict" else None
+        if isinstance(other, str):
+            ids.add(other)
+    history = _versions(session, ids)
+    until = to.finished_at if to is not None else None
+
+    def version(entry_id: str, number: int | None) -> Version | None:
+        return next((v for v in history.get(entry_id, []) if v.number == number), None)
+
+    def head(entry_id: str) -> Version | None:
+        """The entry's newest version as of the window's end (the report describes that moment)."""
+        made = [v for v in history.get(entry_id, []) if until is None or v.created_at <= until]
+        return made[-1] if made else None
 
     by_kind: dict[str, list[Event]] = defaultdict(list)
     for event in events:
@@ -262,40 +272,26 @@ def build_report(
         if event.kind == "changed" and event.version_from is not None:
             prev = first_from.get(event.entry_id)
             first_from[event.entry_id] = event.version_from if prev is None else min(prev, event.version_from)
-    wanted: set[tuple[str, int]] = set()
-    for entry_id, number in latest.items():
-        wanted.add((entry_id, number))
-    for entry_id, number in first_from.items():
-        wanted.add((entry_id, number))
-    for event in by_kind["gone"]:
-        entry = entries.get(event.entry_id)
-        if entry is not None and entry.version:
-            wanted.add((entry.id, entry.version))
-    versions = _versions(session, wanted)
-    flags_now = _open_flags(session, list(entries))
+    flags_now = _open_flags(session, sorted(ids))
 
     def base(entry_id: str, url: str | None = None) -> dict[str, Any]:
-        entry = entries.get(entry_id)
-        return {
-            "id": entry_id,
-            "question": entry.question if entry else "",
-            "url": url or (entry.canonical_url if entry else ""),
-            "site": entry.site if entry else "",
-        }
+        v = head(entry_id)
+        url = url or (v.source_url if v else "")
+        return {"id": entry_id, "question": v.question if v else "", "url": url, "site": _site(url)}
 
     report: dict[str, Any] = {name: [] for name in LISTS}
     for entry_id in sorted(added_ids):
         event = next(e for e in by_kind["added"] if e.entry_id == entry_id)
         number = latest.get(entry_id, event.version_to or 1)
-        version = versions.get((entry_id, number))
+        reached = version(entry_id, number)
         item = base(entry_id, event.url)
-        if version is not None:
-            item["question"] = version.question
+        if reached is not None:
+            item["question"] = reached.question
         item.update(
             {
                 "version": number,
-                "answer": version.answer if version else "",
-                "has_verification_disclaimer": bool(version and version.has_verification_disclaimer),
+                "answer": reached.answer if reached else "",
+                "has_verification_disclaimer": bool(reached and reached.has_verification_disclaimer),
                 "flags": flags_now.get(entry_id, []),
                 "verify": verify_command(entry_id),
             }
@@ -303,8 +299,8 @@ def build_report(
         report["added"].append(item)
 
     for entry_id in sorted({e.entry_id for e in by_kind["changed"]} - added_ids):
-        old = versions.get((entry_id, first_from.get(entry_id, 0)))
-        new = versions.get((entry_id, latest.get(entry_id, 0)))
+        old = version(entry_id, first_from.get(entry_id))
+        new = version(entry_id, latest.get(entry_id))
         old_answer = old.answer if old else ""
         new_answer = new.answer if new else ""
         diff = char_diff(old_answer, new_answer)
@@ -339,12 +335,11 @@ def build_report(
     for kind, key in (("gone", "gone"), ("returned", "returned")):
         for entry_id in sorted({e.entry_id for e in by_kind[kind]}):
             event = next(e for e in by_kind[kind] if e.entry_id == entry_id)
-            entry = entries.get(entry_id)
+            last = head(entry_id)
             item = base(entry_id, event.url)
-            item["version"] = entry.version if entry else None
+            item["version"] = last.number if last else None
             if kind == "gone":
-                version = versions.get((entry_id, entry.version)) if entry else None
-                item["answer"] = version.answer if version else ""
+                item["answer"] = last.answer if last else ""
             item["verify"] = verify_command(entry_id)
             report[key].append(item)
 
@@ -380,11 +375,11 @@ def build_report(
         detail = _detail(event)
         item = base(event.entry_id, str(detail.get("url") or event.url or "") or None)
         other_id = detail.get("other_entry")
-        other = entries.get(other_id) if isinstance(other_id, str) else None
+        other = head(other_id) if isinstance(other_id, str) else None
         item["other_entry"] = {
             "id": other_id if isinstance(other_id, str) else None,
             "question": other.question if other else "",
-            "url": other.canonical_url if other else "",
+            "url": other.source_url if other else "",
         }
         item["verify"] = verify_command(event.entry_id)
         report["conflicts"].append(item)
