@@ -1,0 +1,207 @@
+"""Typed answer blocks: from trafilatura's XML or from raw HTML, and to the contract's plain text.
+
+Blocks: ``paragraph`` (text), ``heading`` (text, level), ``list`` (ordered, items), ``table`` (rows,
+first row the header). The plain text is DESIGN.md's: blocks separated by a blank line, ``- `` and
+``1. `` items, tables as Markdown pipe tables.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from lxml import etree
+
+from crawler.extract.text import squash
+
+Block = dict[str, Any]
+
+_LEAD_BULLET = re.compile(r"^[•·●▪◆■□◇○\-*]\s*")
+
+
+def _inline_text(el, skip: tuple[str, ...] = ()) -> list[str]:
+    """Text of an element split at line breaks (<lb/> or <br>); nested ``skip`` tags left out."""
+    lines: list[str] = [""]
+
+    def walk(node) -> None:
+        if node.text:
+            lines[-1] += node.text
+        for child in node:
+            tag = child.tag if isinstance(child.tag, str) else ""
+            if tag in ("lb", "br"):
+                lines.append("")
+            elif tag in skip:
+                pass
+            elif tag:
+                walk(child)
+            if child.tail:
+                lines[-1] += child.tail
+
+    walk(el)
+    return [squash(line) for line in lines if squash(line)]
+
+
+def _table_rows(el, row_tag: str, cell_tags: tuple[str, ...]) -> list[list[str]]:
+    rows = []
+    for row in el.iter(row_tag):
+        cells = [" ".join(_inline_text(c)) for c in row if isinstance(c.tag, str) and c.tag in cell_tags]
+        if any(cells):
+            rows.append([c.replace("|", "\\|") for c in cells])
+    width = max((len(r) for r in rows), default=0)
+    return [r + [""] * (width - len(r)) for r in rows]
+
+
+def _list_items(el, item_tag: str, list_tags: tuple[str, ...]) -> list[str]:
+    items: list[str] = []
+    for item in el:
+        if not isinstance(item.tag, str) or item.tag != item_tag:
+            continue
+        text = " ".join(_inline_text(item, skip=list_tags))
+        if text:
+            items.append(_LEAD_BULLET.sub("", text))
+        for sub in item:
+            if isinstance(sub.tag, str) and sub.tag in list_tags:
+                items += _list_items(sub, item_tag, list_tags)
+    return items
+
+
+def from_trafilatura_xml(xml: str) -> list[Block]:
+    """trafilatura's ``output_format="xml"`` document -> blocks."""
+    try:
+        doc = etree.fromstring(xml.encode("utf-8"), etree.XMLParser(recover=True, huge_tree=False))
+    except (etree.XMLSyntaxError, ValueError):
+        return []
+    if doc is None:
+        return []
+    main = doc.find("main")
+    if main is None:
+        main = doc
+    blocks: list[Block] = []
+    for el in main:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if tag == "head":
+            rend = el.get("rend") or "h2"
+            level = int(rend[1]) if len(rend) == 2 and rend[1].isdigit() else 2
+            text = " ".join(_inline_text(el))
+            if text:
+                blocks.append({"type": "heading", "text": text, "level": level})
+        elif tag == "list":
+            items = _list_items(el, "item", ("list",))
+            if items:
+                blocks.append({"type": "list", "ordered": el.get("rend") == "ol", "items": items})
+        elif tag == "table":
+            rows = _table_rows(el, "row", ("cell",))
+            blocks += _table_block(rows)
+        elif tag in ("p", "quote", "code", "div"):
+            for line in _inline_text(el):
+                blocks.append({"type": "paragraph", "text": line})
+        elif tag == "graphic":
+            continue
+        else:
+            for line in _inline_text(el):
+                blocks.append({"type": "paragraph", "text": line})
+    return blocks
+
+
+def _table_block(rows: list[list[str]]) -> list[Block]:
+    if not rows:
+        return []
+    if len(rows[0]) == 1:  # a one-column "table" is layout: its cells are paragraphs
+        return [{"type": "paragraph", "text": r[0]} for r in rows if r[0]]
+    return [{"type": "table", "rows": rows}]
+
+
+_BLOCK_TAGS = {
+    "p",
+    "div",
+    "section",
+    "article",
+    "blockquote",
+    "pre",
+    "dd",
+    "dt",
+    "main",
+    "center",
+    "td",
+    "li",
+}
+
+
+def from_html(el) -> list[Block]:
+    """An lxml HTML element (an answer from JSON-LD or app state, or a fallback) -> blocks."""
+    blocks: list[Block] = []
+
+    def flush(lines: list[str]) -> None:
+        for line in lines:
+            blocks.append({"type": "paragraph", "text": line})
+
+    def walk(node) -> None:
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if tag in ("script", "style", "noscript"):
+            return
+        if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            text = " ".join(_inline_text(node))
+            if text:
+                blocks.append({"type": "heading", "text": text, "level": int(tag[1])})
+            return
+        if tag in ("ul", "ol"):
+            items = _list_items(node, "li", ("ul", "ol"))
+            if items:
+                blocks.append({"type": "list", "ordered": tag == "ol", "items": items})
+            return
+        if tag == "table":
+            blocks.extend(_table_block(_table_rows(node, "tr", ("td", "th"))))
+            return
+        has_block_child = any(
+            isinstance(c.tag, str)
+            and (
+                c.tag in _BLOCK_TAGS
+                or c.tag in ("ul", "ol", "table")
+                or c.tag[:1] == "h"
+                and c.tag[1:].isdigit()
+            )
+            for c in node
+        )
+        if not has_block_child:
+            flush(_inline_text(node))
+            return
+        if node.text and squash(node.text):
+            flush([squash(node.text)])
+        for child in node:
+            if isinstance(child.tag, str):
+                walk(child)
+            if child.tail and squash(child.tail):
+                flush([squash(child.tail)])
+
+    walk(el)
+    return blocks
+
+
+def render(blocks: list[Block]) -> str:
+    """The contract's plain text of ``blocks``."""
+    parts: list[str] = []
+    for block in blocks:
+        kind = block.get("type")
+        if kind in ("paragraph", "heading"):
+            parts.append(block["text"])
+        elif kind == "list":
+            if block.get("ordered"):
+                parts.append("\n".join(f"{i}. {item}" for i, item in enumerate(block["items"], 1)))
+            else:
+                parts.append("\n".join(f"- {item}" for item in block["items"]))
+        elif kind == "table":
+            rows = block["rows"]
+            lines = ["| " + " | ".join(rows[0]) + " |", "| " + " | ".join("---" for _ in rows[0]) + " |"]
+            lines += ["| " + " | ".join(row) + " |" for row in rows[1:]]
+            parts.append("\n".join(lines))
+    return "\n\n".join(p for p in parts if p)
+
+
+def block_text(block: Block) -> str:
+    """All the words of one block, for matching and measuring."""
+    kind = block.get("type")
+    if kind == "list":
+        return " ".join(block["items"])
+    if kind == "table":
+        return " ".join(" ".join(r) for r in block["rows"])
+    return block.get("text", "")

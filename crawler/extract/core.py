@@ -1,0 +1,213 @@
+"""``extract_page``: bytes + URL -> ExtractedPage. Pure (no Scrapy, no database), never raises.
+
+Order matters: read the head and structured data first (question, dates, canonical), then clean
+the DOM of noise (keeping the related links), decide whether the page is a listing, let
+trafilatura find the main text on what is left, turn it into typed blocks, and finally take the
+disclaimer, the tip and boilerplate lines out of the answer.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import lxml.html
+import trafilatura
+from lxml import etree
+
+from crawler.extract import appdata, noise
+from crawler.extract.blocks import Block, block_text, from_html, from_trafilatura_xml, render
+from crawler.extract.decode import decode_body
+from crawler.extract.meta import pick_h1, pick_question, read_meta, strip_question, to_date, visible_dates
+from crawler.extract.model import ExtractedPage
+from crawler.extract.notices import is_disclaimer, is_tip
+from crawler.extract.text import compact, element_text
+from crawler.extract.topic import classify
+
+EXTRACTOR_VERSION = "2"
+
+MAX_BYTES = 3_000_000  # bigger bodies are cut: bounded time on huge pages
+MAX_ELEMENTS = 60_000  # beyond this many elements the tail of the page is dropped
+MIN_ANSWER_CHARS = 8
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+
+
+def extract_page(body: bytes, url: str, content_type: str | None = None) -> ExtractedPage:
+    """Extract one page. Never raises: any failure is a page with ``no_answer`` saying why."""
+    try:
+        page = _extract(body if isinstance(body, bytes | bytearray) else b"", str(url or ""), content_type)
+    except Exception as exc:  # noqa: BLE001 - the contract: never raise on any input
+        page = ExtractedPage(
+            url=str(url or ""), page_type="other", no_answer=f"extractor error: {type(exc).__name__}"
+        )
+    page.extractor_version = EXTRACTOR_VERSION
+    return page
+
+
+def _parse(text: str):
+    text = _XML_DECL.sub("", text[:MAX_BYTES])
+    if not text.strip():
+        return None
+    try:
+        root = lxml.html.document_fromstring(text)
+    except (etree.ParserError, ValueError, etree.XMLSyntaxError):
+        return None
+    _bound(root)
+    return root
+
+
+def _bound(root) -> None:
+    """Cut pathological trees: too many elements, or nesting deeper than any real page."""
+    count = 0
+    for el in root.iter():
+        count += 1
+        if count > MAX_ELEMENTS:
+            parent = el.getparent()
+            if parent is not None:
+                for sib in list(el.itersiblings()):
+                    parent.remove(sib)
+                parent.remove(el)
+            break
+
+
+def _extract(body: bytes, url: str, content_type: str | None) -> ExtractedPage:
+    page = ExtractedPage(url=url)
+    if not body:
+        page.page_type = "other"
+        page.no_answer = "empty body"
+        return page
+    text, encoding = decode_body(bytes(body[:MAX_BYTES]), content_type)
+    page.encoding = encoding
+    if content_type and not re.search(r"html|xml|text/plain", content_type, re.I):
+        page.page_type = "other"
+        page.no_answer = f"not an HTML page ({content_type.split(';')[0].strip()})"
+        return page
+    root = _parse(text)
+    if root is None:
+        page.page_type = "other"
+        page.no_answer = "not an HTML page (nothing to parse)"
+        return page
+
+    meta = read_meta(root, url)
+    page.lang = meta.lang
+    page.canonical_url = meta.canonical
+    h1_el, meta.h1 = pick_h1(root, meta)
+    page.question = pick_question(meta)
+    protected = [h1_el] if h1_el is not None else []
+
+    report = noise.clean(root, url, url, protected)
+    runs = noise.find_card_runs(root, url, url, protected)
+    noise.remove_card_runs(runs, url, url, report)
+    page.related = report.related
+
+    body_el = root.find("body")
+    visible = element_text(body_el if body_el is not None else root, 20_000)
+    pub, upd = visible_dates(visible)
+    page.published = meta.published or pub
+    page.updated = meta.updated or upd
+
+    blocks = _main_blocks(root, h1_el)
+    blocks, notes = _strip_notices(blocks, page.question)
+    page.has_verification_disclaimer = notes["disclaimer"] is not None
+    page.disclaimer = notes["disclaimer"]
+    page.has_medical_tip = notes["tip"] is not None
+    page.medical_tip = notes["tip"]
+
+    if not blocks:
+        blocks = appdata.answer_blocks(meta, page.question)
+        if blocks:
+            blocks, more = _strip_notices(blocks, page.question)
+            if more["disclaimer"] and not page.has_verification_disclaimer:
+                page.has_verification_disclaimer, page.disclaimer = True, more["disclaimer"]
+            if more["tip"] and not page.has_medical_tip:
+                page.has_medical_tip, page.medical_tip = True, more["tip"]
+        if not page.question:
+            page.question = strip_question(appdata.question(meta) or "")
+
+    page.answer_blocks = blocks
+    page.answer = render(blocks)
+    if not page.published and page.answer:
+        page.published = _htmldate(text, url)
+
+    answer_chars = len(compact(page.answer))
+    if report.cards + report.section_links >= 5 and answer_chars < 80 and not meta.is_qa_schema:
+        page.page_type = "listing"
+        page.no_answer = "listing page: mostly links to other pages"
+    elif answer_chars < MIN_ANSWER_CHARS:
+        page.page_type = "other"
+        page.no_answer = "no answer text found" if page.question else "no question and no answer found"
+    elif not page.question:
+        page.page_type = "other"
+        page.no_answer = "no question found"
+    else:
+        page.page_type = "qa"
+    if page.page_type != "qa":
+        page.answer, page.answer_blocks = "", []
+
+    page.is_medical_insurance, page.topic = classify(page.question, page.answer)
+    return page
+
+
+def _main_blocks(root, h1_el) -> list[Block]:
+    """trafilatura on the cleaned tree, as typed blocks; our own walk when it finds nothing."""
+    xml = None
+    try:
+        xml = trafilatura.extract(
+            root,
+            output_format="xml",
+            include_tables=True,
+            include_comments=False,
+            include_images=False,
+            include_links=False,
+            favor_recall=True,
+            fast=False,
+            deduplicate=False,
+        )
+    except Exception:  # noqa: BLE001 - trafilatura can fail on odd trees; fall back below
+        xml = None
+    blocks = from_trafilatura_xml(xml) if xml else []
+    if not blocks:
+        body = root.find("body")
+        if body is not None:
+            blocks = from_html(body)
+    return blocks
+
+
+def _strip_notices(blocks: list[Block], question: str) -> tuple[list[Block], dict[str, Any]]:
+    """Drop the question echo, disclaimer, tip, boilerplate lines and everything after a noise heading."""
+    notes: dict[str, Any] = {"disclaimer": None, "tip": None}
+    qkey = compact(question)
+    out: list[Block] = []
+    for i, block in enumerate(blocks):
+        text = block_text(block)
+        key = compact(text)
+        if not key:
+            continue
+        if block["type"] in ("paragraph", "heading"):
+            if i < 3 and not out and qkey and qkey in (key, compact(strip_question(text))):
+                continue  # the question repeated as the answer's first line
+            if is_tip(text):
+                notes["tip"] = notes["tip"] or text
+                continue
+            if is_disclaimer(text):
+                notes["disclaimer"] = notes["disclaimer"] or text
+                continue
+            if noise.is_noise_heading(text):
+                if out:
+                    break  # what follows a leftover 相关推荐 heading is its cards
+                continue
+            if noise.is_noise_line(text):
+                continue
+        out.append(block)
+    return out, notes
+
+
+def _htmldate(text: str, url: str) -> str | None:
+    """htmldate as the last resort for the published date (original date, no URL guessing)."""
+    try:
+        from htmldate import find_date
+
+        found = find_date(text[:500_000], url=None, original_date=True, extensive_search=False)
+    except Exception:  # noqa: BLE001
+        return None
+    return to_date(found) if found else None

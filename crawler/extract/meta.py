@@ -1,0 +1,282 @@
+"""What a page says about itself: question, canonical URL, dates, JSON-LD and embedded app state.
+
+Read from the head and from structured data before any cleaning, so a related card can never lend
+the page its title or its date.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from crawler.extract.text import compact, element_text, page_link, squash
+
+_TITLE_SEP = re.compile(r"\s+[-–—|｜_]\s+|[_｜|]|\s[-–—]\s?|—|–")
+_Q_PREFIX = re.compile(r"^\s*(问题?|提问|Q|【问】|\[问\]|问答)\s*[:：.、]\s*|^\s*【问】\s*|^\s*问\s+", re.I)
+_Q_SUFFIX = re.compile(r"\s*[?？]+$")
+
+
+@dataclass
+class PageMeta:
+    title: str = ""
+    og_title: str = ""
+    h1: str = ""
+    h1_el: Any = None
+    canonical: str | None = None
+    lang: str | None = None
+    published: str | None = None
+    updated: str | None = None
+    jsonld: list[dict[str, Any]] = field(default_factory=list)
+    app_state: list[Any] = field(default_factory=list)
+    is_qa_schema: bool = False
+
+
+def strip_question(text: str) -> str:
+    """Drop 问: / Q: prefixes and surrounding space; keep a trailing question mark as written."""
+    text = squash(text)
+    for _ in range(2):
+        text = _Q_PREFIX.sub("", text, count=1).strip()
+    return text
+
+
+def title_core(title: str, site_names: list[str] | None = None) -> str:
+    """``<title>`` less its site suffix: the longest-leading segment before a separator."""
+    title = squash(title)
+    if not title:
+        return ""
+    parts = [p.strip() for p in _TITLE_SEP.split(title) if p and p.strip()]
+    if not parts:
+        return title
+    first = parts[0]
+    # "站名 - 问题" is rarer but happens: prefer the segment that is not a known site name.
+    if site_names and first in site_names and len(parts) > 1:
+        return parts[1]
+    return first
+
+
+# ---- dates -------------------------------------------------------------------------------------
+
+_DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+_DATE_COMPACT = re.compile(r"^((?:19|20)\d{2})(\d{2})(\d{2})")
+_VISIBLE_PUBLISHED = re.compile(
+    r"(发布时间|发布日期|发表时间|发表日期|发表于|发布于|成文日期|印发日期|时间|日期|提问时间|提问于)\s*[:：]?\s*"
+    r"((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})"
+)
+_VISIBLE_UPDATED = re.compile(
+    r"(更新时间|更新日期|更新于|修改时间|修改日期|最后更新|最近更新|编辑于)\s*[:：]?\s*"
+    r"((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})"
+)
+
+_META_PUBLISHED = (
+    "article:published_time", "og:published_time", "og:release_date", "pubdate", "publishdate",
+    "publish_date", "publishtime", "publish-date", "date", "dc.date", "dc.date.issued", "dc.date.created",
+    "dcterms.created", "dcterms.issued", "sailthru.date", "datepublished", "created", "firstpublishedtime",
+    "article:published", "weibo:article:create_at", "releasedate", "citation_publication_date",
+)  # fmt: skip
+_META_UPDATED = (
+    "article:modified_time", "og:updated_time", "og:modified_time", "lastmod", "last-modified",
+    "dc.date.modified", "dcterms.modified", "datemodified", "modified", "updated", "revised",
+    "lastmodifiedtime", "weibo:article:update_at",
+)  # fmt: skip
+
+
+def to_date(value: Any) -> str | None:
+    """``YYYY-MM-DD`` of a date-ish string, or None when it is no plausible date."""
+    if not isinstance(value, str | int):
+        return None
+    text = str(value).strip()
+    m = _DATE.search(text) or _DATE_COMPACT.match(text)
+    if not m:
+        return None
+    try:
+        d = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
+    if d.year < 1995 or d.year > 2100:
+        return None
+    return d.isoformat()
+
+
+def visible_dates(text: str) -> tuple[str | None, str | None]:
+    """发布时间 / 更新时间 lines in the page's visible (already cleaned) text."""
+    pub = upd = None
+    m = _VISIBLE_PUBLISHED.search(text)
+    if m:
+        pub = to_date(m.group(2))
+    m = _VISIBLE_UPDATED.search(text)
+    if m:
+        upd = to_date(m.group(2))
+    return pub, upd
+
+
+# ---- structured data -----------------------------------------------------------------------------
+
+
+def _json_loads(text: str) -> Any:
+    text = text.strip().rstrip(";").strip()
+    if not text:
+        return None
+    try:
+        return json.loads(text, strict=False)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _walk_ld(data: Any, out: list[dict[str, Any]], depth: int = 0) -> None:
+    if depth > 8:
+        return
+    if isinstance(data, list):
+        for item in data[:50]:
+            _walk_ld(item, out, depth + 1)
+    elif isinstance(data, dict):
+        out.append(data)
+        if "@graph" in data:
+            _walk_ld(data["@graph"], out, depth + 1)
+
+
+def _types(obj: dict[str, Any]) -> set[str]:
+    t = obj.get("@type")
+    if isinstance(t, str):
+        return {t}
+    if isinstance(t, list):
+        return {x for x in t if isinstance(x, str)}
+    return set()
+
+
+_STATE = re.compile(
+    r"window\.(__INITIAL_STATE__|__NUXT__|__PRELOADED_STATE__|__APOLLO_STATE__|__DATA__)\s*=\s*"
+)
+
+
+def _app_state(script_text: str) -> Any:
+    m = _STATE.search(script_text)
+    if not m:
+        return None
+    rest = script_text[m.end() :].strip()
+    # The JSON object ends at the last closing brace before the script's end (or a ;\n).
+    end = rest.rfind("}")
+    if end < 0:
+        return None
+    return _json_loads(rest[: end + 1])
+
+
+def read_meta(root, url: str) -> PageMeta:
+    """Everything from head tags and structured data. ``root`` is the parsed, uncleaned page."""
+    meta = PageMeta()
+    meta.lang = root.get("lang") or root.get("xml:lang") or None
+    metas: dict[str, str] = {}
+    for el in root.iter("meta"):
+        key = (
+            el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv") or ""
+        ).lower()
+        content = el.get("content")
+        if key and content and key not in metas:
+            metas[key] = content
+    title_el = next(root.iter("title"), None)
+    meta.title = element_text(title_el, 500) if title_el is not None else ""
+    meta.og_title = squash(
+        metas.get("og:title") or metas.get("twitter:title") or metas.get("articletitle") or ""
+    )
+    for el in root.iter("link"):
+        rel = (el.get("rel") or "").lower().split()
+        if "canonical" in rel and el.get("href"):
+            meta.canonical = page_link(el.get("href"), url)
+            break
+    for key in _META_PUBLISHED:
+        if key in metas and (d := to_date(metas[key])):
+            meta.published = d
+            break
+    for key in _META_UPDATED:
+        if key in metas and (d := to_date(metas[key])):
+            meta.updated = d
+            break
+    for el in root.iter("time"):
+        if meta.published:
+            break
+        if (el.get("itemprop") or "").lower() == "datepublished" or el.get("pubdate") is not None:
+            meta.published = to_date(el.get("datetime") or element_text(el, 60))
+    for script in root.iter("script"):
+        kind = (script.get("type") or "").lower()
+        text = script.text or ""
+        if "ld+json" in kind:
+            data = _json_loads(text)
+            _walk_ld(data, meta.jsonld)
+        elif (
+            script.get("id") == "__NEXT_DATA__"
+            or kind == "application/json"
+            and "__NEXT_DATA__" in (script.get("id") or "")
+        ):
+            data = _json_loads(text)
+            if data is not None:
+                meta.app_state.append(data)
+        elif len(text) < 2_000_000 and "window.__" in text:
+            data = _app_state(text)
+            if data is not None:
+                meta.app_state.append(data)
+    for obj in meta.jsonld:
+        types = _types(obj)
+        if types & {"QAPage", "FAQPage", "Question"}:
+            meta.is_qa_schema = True
+        candidates = [obj]
+        if isinstance(obj.get("mainEntity"), dict):
+            candidates.append(obj["mainEntity"])
+        for cand in candidates:
+            if not meta.published:
+                meta.published = to_date(cand.get("datePublished") or cand.get("dateCreated"))
+            if not meta.updated:
+                meta.updated = to_date(cand.get("dateModified"))
+    return meta
+
+
+def pick_h1(root, meta: PageMeta):
+    """The h1 that is the page's title: the one that agrees with <title>/og:title, else the first."""
+    heads = []
+    for el in root.iter("h1"):
+        text = element_text(el, 300)
+        if text and len(text) <= 200:
+            heads.append((el, text))
+        if len(heads) >= 10:
+            break
+    if not heads:
+        return None, ""
+    refs = [compact(meta.og_title), compact(meta.title)]
+    for el, text in heads:
+        c = compact(text)
+        if any(r and (c == r or (len(c) >= 4 and r.startswith(c))) for r in refs):
+            return el, text
+    for el, text in heads:
+        c = compact(text)
+        if any(r and len(c) >= 4 and c in r for r in refs):
+            return el, text
+    if len(heads) == 1:
+        el, text = heads[0]
+        core = compact(title_core(meta.title))
+        # A lone h1 that is only the site's logo name (a suffix of <title>) is not the question.
+        if (
+            core
+            and core != compact(text)
+            and compact(meta.title).endswith(compact(text))
+            and len(heads[0][1]) < 12
+        ):
+            return None, ""
+        return el, text
+    return heads[0]
+
+
+def pick_question(meta: PageMeta) -> str:
+    for cand in (meta.h1, meta.og_title, title_core(meta.title)):
+        q = strip_question(cand)
+        if q:
+            return q
+    for obj in meta.jsonld:
+        if "Question" in _types(obj) and isinstance(obj.get("name"), str):
+            return strip_question(obj["name"])
+    return ""
+
+
+def clean_question(q: str) -> str:
+    q = _Q_SUFFIX.sub(lambda m: m.group(0).strip(), q)
+    return q

@@ -1,0 +1,416 @@
+"""Find and remove a page's noise by what it is, never by a site's class names or ids.
+
+Noise kinds: sections under a recommendation / comment heading (相关推荐, 大家都在搜, 相关问题,
+网友评论 …), runs of same-shape sibling cards that each link to another page, breadcrumbs,
+print / close links, share bars, app banners, footers (ICP lines, 版权所有), and structural
+boilerplate (nav, aside, footer, forms). The links of removed recommendation blocks are kept as
+``related``: they are the crawler's best discovery links.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from crawler.extract.text import compact, element_text, page_link, squash
+
+# Headings of recommendation / search-chip / comment blocks. Matched against the heading's whole
+# text after punctuation and "更多 >" decorations are stripped.
+_STRONG_HEADINGS = {
+    "相关推荐", "大家都在搜", "猜你喜欢", "相关阅读", "热门推荐", "热点问答", "相关问题", "延伸阅读",
+    "推荐阅读", "大家还在看", "你可能还想了解", "您可能还想了解", "你可能感兴趣", "您可能感兴趣",
+    "你可能也喜欢", "可能感兴趣", "相关文章", "相关问答", "热门问答", "热门问题", "热门文章",
+    "热门资讯", "最新文章", "最新问答", "精彩推荐", "为你推荐", "为您推荐", "更多推荐", "相关搜索",
+    "热门搜索", "大家都在看", "大家都在问", "看了又看", "其他问题", "其它问题", "相关链接", "相关新闻",
+    "相关资讯", "推荐问答", "推荐文章", "猜你想问", "猜你想看", "相关专题", "更多问题", "更多问答",
+    "更多相关", "精选推荐", "热搜", "热搜榜", "热门标签", "相关标签", "同类问题", "类似问题", "相似问题",
+    "其他人还在问", "大家还在问", "大家还在搜", "网友还在问", "你可能还想问", "您可能还想问", "相关知识",
+    "热门关注", "本周热门", "今日热点", "排行榜", "阅读排行", "点击排行", "热门排行", "最新发布",
+    "最新更新", "相关视频", "推荐视频", "相关话题", "热门话题", "友情链接", "相关政策解读", "相关稿件",
+    "网友评论", "全部评论", "热门评论", "最新评论", "发表评论", "精彩评论", "用户评论", "评论区",
+    "我要评论", "网友留言", "留言板", "我要留言", "评论", "留言", "网友回复", "全部回复", "热门回复",
+    "分享到", "分享至", "分享", "分享热榜", "热榜", "热门榜单", "人气榜",
+}  # fmt: skip
+_GENERIC_HEADING = re.compile(
+    r"^(相关|热门|热点|推荐|猜你|大家|延伸|更多|其他|其它|最新|精彩|为你|为您|你可能|您可能|看了|网友|全部|"
+    r"精选|同类|相似|类似|本周|今日|热搜|相关的|分享|人气|点击|阅读)"
+    r"[\u4e00-\u9fff]{0,6}"
+    r"(推荐|阅读|问题|问答|文章|搜索|在搜|在看|在问|还看|喜欢|感兴趣|了解|评论|资讯|新闻|链接|专题|话题|"
+    r"回答|帖子|标签|留言|回复|排行|想问|关注|热点|热榜|榜单|排行榜)$"
+)
+_COMMENT_HEADING = re.compile(r"^(共?\d+条?(评论|留言|回复)|(评论|留言|回复)(\d+条?)?)$")
+_DECOR = re.compile(
+    r"(查看更多|更多>*|换一换|换一批|more|MORE|More)$|[\s:：>»›<«‹\-—_|·•●◆■□▪【】\[\]()（）《》「」'\"“”+/]+"
+)
+
+
+def heading_key(text: str) -> str:
+    """A heading's text without decorations, for matching against the noise headings."""
+    key = compact(text)
+    for _ in range(2):
+        key = _DECOR.sub("", key)
+    return key
+
+
+def is_noise_heading(text: str) -> bool:
+    key = heading_key(text)
+    if not key or len(key) > 12:
+        return False
+    return key in _STRONG_HEADINGS or bool(_GENERIC_HEADING.match(key) or _COMMENT_HEADING.match(key))
+
+
+# Short blocks that are boilerplate by their words.
+_BREADCRUMB = re.compile(
+    r"^(当前位置|您的位置|你的位置|您现在的位置|你现在的位置|现在位置|所在位置|位置)\s*[:：]"
+)
+_CRUMB_TRAIL = re.compile(r"^首页\s*(>|&gt;|›|»|/|>>|＞)")
+_PRINT = re.compile(
+    r"打印本页|打印此页|关闭窗口|关闭本页|【打印】|【关闭】|\[打印\]|\[关闭\]|字号\s*[:：]|【字体|字体\s*[:：]\s*[大中小]"
+)
+_SHARE = re.compile(
+    r"^(分享到|分享至|分享|一键分享)\s*[:：]?|微信\s*微博|微博\s*微信|QQ空间|朋友圈\s*(微博|QQ)"
+)
+_APP = re.compile(
+    r"打开APP|下载APP|APP下载|立即打开|扫码下载|打开App|下载App|App下载|打开客户端|下载客户端", re.I
+)
+_FOOTER = re.compile(
+    r"ICP备|ICP证|版权所有|Copyright|©|主办单位|承办单位|网站标识码|技术支持\s*[:：]|公网安备|备案号|"
+    r"首页\s*顶部|返回顶部|回到顶部|网站地图|关于我们|联系我们|免责声明",
+    re.I,
+)
+_META_LINE = re.compile(
+    r"^(发布时间|发布日期|发表时间|更新时间|更新日期|来源|文章来源|信息来源|浏览次数|阅读量|阅读次数|点击数|点击量|"
+    r"访问量|作者|责任编辑|编辑|审核|供稿|日期|时间)\s*[:：]"
+    r"|^\d+\s*(人|次)(看过|浏览|阅读|觉得有用|赞同|关注|收藏)"
+    r"|^(有帮助|没帮助|有用|没用|赞|踩|点赞|收藏|举报|纠错)\s*\d*\s*$"
+    r"|^(上一篇|下一篇|上一条|下一条)\s*[:：]"
+)
+_PAGER = re.compile(r"^(上一页|下一页|首页|尾页|末页|共\d+页|第\d+页|[\d\s\[\]【】<>«»…．.|]|&gt;|&lt;)+$")
+_USER_PATH = re.compile(
+    r"/(user|users|u|space|member|members|people|profile|home|uid|author|tag|tags)/", re.I
+)
+
+_DROP_TAGS = (
+    "script", "style", "noscript", "template", "iframe", "form", "button", "select", "textarea", "input",
+    "nav", "aside", "footer", "svg", "canvas", "object", "embed", "audio", "video", "map", "dialog", "link",
+    "meta",
+)  # fmt: skip
+_HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+
+
+def is_noise_line(text: str) -> bool:
+    """A short block that is boilerplate: breadcrumb, print/close, share, app banner, footer, meta line."""
+    t = squash(text)
+    if not t:
+        return False
+    if len(t) <= 200 and (_BREADCRUMB.match(t) or _CRUMB_TRAIL.match(t) or _META_LINE.search(t)):
+        return True
+    if len(t) <= 120 and (_PRINT.search(t) or _APP.search(t)):
+        return True
+    if len(t) <= 60 and _SHARE.search(t):
+        return True
+    if len(t) <= 400 and _FOOTER.search(t):
+        return True
+    if len(t) <= 120 and _PAGER.match(t) and sum(ch.isdigit() for ch in t) >= 2:
+        return True
+    return is_noise_heading(t)
+
+
+@dataclass
+class NoiseReport:
+    """What the cleaning found: related links, card counts (for page typing), removed text size."""
+
+    related: list[dict[str, str]] = field(default_factory=list)
+    card_runs: int = 0
+    cards: int = 0
+    card_chars: int = 0
+    removed_sections: int = 0
+    section_links: int = 0
+    _seen: set[str] = field(default_factory=set)
+
+    def add_links(self, el, base: str, self_url: str) -> None:
+        for a in el.iter("a"):
+            url = page_link(a.get("href"), base)
+            title = element_text(a, 200) or squash(a.get("title"))
+            if not url or url == self_url or url in self._seen or len(compact(title)) < 4:
+                continue
+            if _USER_PATH.search(url):
+                continue
+            self._seen.add(url)
+            self.related.append({"title": title[:200], "url": url})
+
+
+def _is_el(el) -> bool:
+    return isinstance(el.tag, str)
+
+
+def _drop(el) -> None:
+    parent = el.getparent()
+    if parent is None:
+        return
+    try:
+        el.drop_tree()
+    except (AttributeError, ValueError):
+        parent.remove(el)
+
+
+def _own_texts(el) -> list[str]:
+    """Text chunks that belong to ``el`` itself: its text and its children's tails."""
+    out = [el.text or ""]
+    out += [child.tail or "" for child in el]
+    return [t for t in out if t.strip()]
+
+
+def _contains(el, targets: list) -> bool:
+    return any(t is el or _is_ancestor(el, t) for t in targets)
+
+
+def _is_ancestor(el, node) -> bool:
+    p = node.getparent()
+    while p is not None:
+        if p is el:
+            return True
+        p = p.getparent()
+    return False
+
+
+def _first_text_child(parent, child) -> bool:
+    """True when nothing with text comes before ``child`` inside ``parent``."""
+    if (parent.text or "").strip():
+        return False
+    for sib in parent:
+        if sib is child:
+            return True
+        if not _is_el(sib):
+            continue
+        if element_text(sib, 5) or (sib.tail or "").strip():
+            return False
+    return True
+
+
+def _heading_element(el, key: str):
+    """Climb from the element holding the heading text to the outermost one with only that text."""
+    node = el
+    for _ in range(4):
+        parent = node.getparent()
+        if parent is None or parent.tag in ("body", "html"):
+            break
+        if sum(1 for _ in parent.iter()) > 12:
+            break
+        if heading_key(element_text(parent, 80)) != key:
+            break
+        node = parent
+    return node
+
+
+def _link_density(el) -> float:
+    total = len(compact(element_text(el, 4000)))
+    if not total:
+        return 0.0
+    linked = sum(len(compact(element_text(a, 400))) for a in el.iter("a"))
+    return min(1.0, linked / total)
+
+
+def _remove_heading_sections(root, base: str, self_url: str, protected: list, report: NoiseReport) -> None:
+    headings = []
+    for el in root.iter():
+        if not _is_el(el) or el.tag in ("html", "body", "head", "title", "a"):
+            continue
+        for chunk in _own_texts(el):
+            if len(chunk) <= 40 and is_noise_heading(chunk):
+                key = heading_key(chunk)
+                if heading_key(element_text(el, 80)) == key:
+                    headings.append((_heading_element(el, key), key))
+                break
+    done: set[int] = set()
+    for head, _key in headings:
+        if id(head) in done or head.getparent() is None or _contains(head, protected):
+            continue
+        # Climb while the heading opens its container: the container is the section.
+        node = head
+        for _ in range(6):
+            parent = node.getparent()
+            if parent is None or parent.tag in ("body", "html") or _contains(parent, protected):
+                break
+            if not _first_text_child(parent, node):
+                break
+            node = parent
+        if node is not head:
+            before = len(report.related)
+            report.add_links(node, base, self_url)
+            report.section_links += len(report.related) - before
+            report.removed_sections += 1
+            done.add(id(node))
+            _drop(node)
+            continue
+        # The heading sits mid-container: drop it and the siblings it heads.
+        parent = head.getparent()
+        victims = [head]
+        for sib in head.itersiblings():
+            if not _is_el(sib):
+                continue
+            if _contains(sib, protected):
+                break
+            if sib.tag in _HEADING_TAGS and not is_noise_heading(element_text(sib, 60)):
+                break
+            victims.append(sib)
+        before = len(report.related)
+        for v in victims:
+            report.add_links(v, base, self_url)
+            done.add(id(v))
+            _drop(v)
+        report.section_links += len(report.related) - before
+        report.removed_sections += 1
+        del parent
+
+
+def _signature(el) -> tuple:
+    return (el.tag, tuple(c.tag for c in el if _is_el(c))[:8])
+
+
+def _card_link(el, base: str, self_url: str) -> bool:
+    """A card links to another page with a title-like text (not a username or a menu word)."""
+    links = [el] if el.tag == "a" else list(el.iter("a"))
+    for a in links[:6]:
+        url = page_link(a.get("href"), base)
+        if not url or url == self_url or _USER_PATH.search(url):
+            continue
+        title = compact(element_text(a, 200) or a.get("title") or "")
+        if len(title) >= 6:
+            return True
+    return False
+
+
+def find_card_runs(root, base: str, self_url: str, protected: list) -> list[list]:
+    """Runs (≥3) of consecutive same-shape siblings that each link to another page."""
+    runs: list[list] = []
+    for parent in root.iter():
+        if not _is_el(parent) or parent.tag in ("table", "tbody", "thead", "tr", "head"):
+            continue
+        kids = [c for c in parent if _is_el(c)]
+        if len(kids) < 3:
+            continue
+        run: list = []
+        sig = None
+        for kid in kids + [None]:
+            if kid is not None and kid.tag not in _HEADING_TAGS and not _contains(kid, protected):
+                ksig = _signature(kid)
+                if _card_link(kid, base, self_url):
+                    if run and ksig == sig:
+                        run.append(kid)
+                        continue
+                    if len(run) >= 3:
+                        runs.append(run)
+                    run, sig = [kid], ksig
+                    continue
+            if len(run) >= 3:
+                runs.append(run)
+            run, sig = [], None
+    # Keep the outermost runs only (a card may itself hold a run of links).
+    out = []
+    members = {id(el) for run in runs for el in run}
+    for run in runs:
+        if any(_has_ancestor_in(el, members) for el in run[:1]):
+            continue
+        out.append(run)
+    return out
+
+
+def _has_ancestor_in(el, ids: set[int]) -> bool:
+    p = el.getparent()
+    while p is not None:
+        if id(p) in ids:
+            return True
+        p = p.getparent()
+    return False
+
+
+def remove_card_runs(runs: list[list], base: str, self_url: str, report: NoiseReport) -> None:
+    for run in runs:
+        report.card_runs += 1
+        report.cards += len(run)
+        parent = run[0].getparent()
+        for el in run:
+            report.card_chars += len(compact(element_text(el, 4000)))
+            report.add_links(el, base, self_url)
+            _drop(el)
+        # A container left with nothing but a heading or decoration goes too.
+        if (
+            parent is not None
+            and parent.tag not in ("body", "html")
+            and len(compact(element_text(parent, 60))) < 30
+        ):
+            _drop(parent)
+
+
+def _remove_boilerplate_blocks(root, protected: list) -> None:
+    """Breadcrumbs, print/close, share bars, app banners, footers, meta lines: smallest whole block."""
+    victims = []
+    for el in root.iter():
+        if not _is_el(el) or el.tag in ("html", "body", "head", "title") or el.tag in _HEADING_TAGS:
+            continue
+        own = "".join(_own_texts(el))
+        if not own.strip():
+            continue
+        text = element_text(el, 420)
+        if len(text) > 400 or not is_noise_line(text) or is_noise_heading(text):
+            continue
+        if _contains(el, protected):
+            continue
+        victims.append(el)
+    for el in victims:
+        if el.getparent() is not None:
+            # Climb to the enclosing block while it holds nothing else.
+            node = el
+            for _ in range(3):
+                parent = node.getparent()
+                if parent is None or parent.tag in ("body", "html") or _contains(parent, protected):
+                    break
+                if len(element_text(parent, 420)) > len(element_text(node, 420)) + 10:
+                    break
+                node = parent
+            _drop(node)
+
+
+def drop_before(root, anchor) -> None:
+    """Remove what precedes the page's title heading (logo, nav, breadcrumb, banners).
+
+    Everything before the question's h1 in document order is page furniture: the answer comes after
+    the question. The h1's ancestors stay; their earlier children go.
+    """
+    body = root.find("body")
+    if anchor is None or body is None:
+        return
+    path = [anchor]
+    while path[-1] is not body:
+        parent = path[-1].getparent()
+        if parent is None:
+            return
+        path.append(parent)
+    for child_on_path, ancestor in zip(path, path[1:], strict=False):
+        ancestor.text = None
+        for sib in list(child_on_path.itersiblings(preceding=True)):
+            ancestor.remove(sib)
+
+
+def clean(root, base: str, self_url: str, protected: list) -> NoiseReport:
+    """Remove every kind of noise from ``root`` in place; return what was found."""
+    report = NoiseReport()
+    drop_before(root, protected[0] if protected else None)
+    for el in list(root.iter(*_DROP_TAGS)):
+        if el.getparent() is None or _contains(el, protected):
+            continue
+        # Old ASP.NET pages wrap the whole page in one <form>: only small forms are noise.
+        if (
+            el.tag == "form"
+            and len(element_text(el, 1200)) > 1000
+            and next(el.iter("textarea"), None) is None
+        ):
+            continue
+        _drop(el)
+    for el in list(root.iter("header")):
+        if el.getparent() is not None and not _contains(el, protected):
+            _drop(el)
+    _remove_heading_sections(root, base, self_url, protected, report)
+    _remove_boilerplate_blocks(root, protected)
+    return report

@@ -1,0 +1,61 @@
+"""Small text helpers shared by the extractor modules (whitespace, element text, URLs)."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin, urlsplit
+
+_WS = re.compile(r"\s+")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def squash(text: str | None) -> str:
+    """Collapse every whitespace run (incl. NBSP and ideographic space) to one space, trimmed."""
+    if not text:
+        return ""
+    return _WS.sub(" ", text.replace("\u3000", " ").replace("\xa0", " ")).strip()
+
+
+def compact(text: str | None) -> str:
+    """Text without any whitespace: how Chinese text is compared (spacing is not content)."""
+    if not text:
+        return ""
+    return _WS.sub("", text.replace("\u3000", "").replace("\xa0", ""))
+
+
+def han_count(text: str) -> int:
+    return len(_HAN.findall(text))
+
+
+def element_text(el, limit: int | None = None) -> str:
+    """Squashed text content of an lxml element; stops early after ``limit`` characters."""
+    if limit is None:
+        try:
+            return squash(el.text_content())
+        except (ValueError, AttributeError):
+            return ""
+    parts: list[str] = []
+    size = 0
+    for chunk in el.itertext():
+        parts.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            break
+    return squash("".join(parts))
+
+
+def page_link(href: str | None, base: str) -> str | None:
+    """Absolute http(s) URL of a link that leads to another page, else None (anchors, js, mail)."""
+    if not href:
+        return None
+    href = href.strip()
+    if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
+        return None
+    try:
+        url = urljoin(base, href)
+    except ValueError:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https", "file") or (parts.scheme != "file" and not parts.netloc):
+        return None
+    return url.split("#", 1)[0]

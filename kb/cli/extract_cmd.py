@@ -1,0 +1,51 @@
+"""``kb extract FILE...``: run the crawl's extractor on saved pages, print JSON Lines."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kb.cli.app import app, fail
+
+
+@app.command()
+def extract(
+    files: Annotated[list[str], typer.Argument(help="HTML files to extract ('-' reads stdin).")],
+    url: Annotated[
+        str | None,
+        typer.Option("--url", help="The URL the (single) file was fetched from: resolves relative links."),
+    ] = None,
+    content_type: Annotated[
+        str | None, typer.Option("--content-type", help="The HTTP Content-Type, when known (charset hint).")
+    ] = None,
+) -> None:
+    """Extract question, answer, flags, dates, topic and related links: one JSON object per file, in order."""
+    from crawler.extract import extract_page
+
+    if url is not None and len(files) != 1:
+        fail("--url takes exactly one FILE")
+    if files.count("-") > 1:
+        fail("'-' (stdin) can be given once")
+    bodies: list[tuple[str, bytes]] = []
+    for name in files:
+        if name == "-":
+            bodies.append((name, sys.stdin.buffer.read()))
+            continue
+        path = Path(name)
+        if not path.is_file():
+            fail(f"no such file: {name}")
+        try:
+            bodies.append((name, path.read_bytes()))
+        except OSError as exc:
+            fail(f"cannot read {name}: {exc.strerror or exc}")
+    out = sys.stdout
+    for name, body in bodies:
+        page_url = url or (Path(name).resolve().as_uri() if name != "-" else "file:///dev/stdin")
+        page = extract_page(body, page_url, content_type)
+        record = {"path": name, **page.to_dict()}
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    out.flush()
