@@ -114,7 +114,15 @@ def _source_key(page: Page) -> tuple[int, datetime, str]:
     return (-page.priority, page.first_seen, page.url)
 
 
-def _schedule(page: Page, changed: bool, at: datetime) -> None:
+def _observed(snap: Snapshot) -> bool:
+    """A fetch is an observation of the site; a ``kb reextract`` of a stored body is not."""
+    return snap.extra.get("source") != "reextract"
+
+
+def _schedule(page: Page, changed: bool, snap: Snapshot) -> None:
+    if not _observed(snap):
+        return
+    at = snap.fetched_at
     interval = timedelta(seconds=page.change_interval) if page.change_interval else FIRST_INTERVAL
     interval = max(MIN_INTERVAL, interval / 2) if changed else min(MAX_INTERVAL, interval * 1.5)
     page.change_interval = interval.total_seconds()
@@ -335,7 +343,7 @@ def _not_modified(
     _seen(page, snap)
     if was_gone:
         page.status = "ok" if page.entry_id else page.status
-    _schedule(page, False, snap.fetched_at)
+    _schedule(page, False, snap)
     session.add(page)
     entry = _locked_entry(session, page.entry_id) if page.entry_id else None
     if entry is None:
@@ -407,19 +415,20 @@ def _fetched(
     page = page or _page(session, snap, priority)
     was_gone = page.status == "gone"
     previous_body = page.body_hash
-    _seen(page, snap)
-    page.site = snap.site
-    page.priority = priority
+    if _observed(snap):
+        _seen(page, snap)
+        page.site = snap.site
+        page.priority = priority
     if snap.body is not None:
         page.body_hash = store_body(session, snap.body, snap.content_type)
     if pg.page_type != "qa" or pg.no_answer or not pg.answer.strip() or not pg.question.strip():
         page.status = "not_qa"
-        _schedule(page, False, snap.fetched_at)
+        _schedule(page, False, snap)
         session.add(page)
         return IngestResult("not_qa", page.entry_id, None, pg.no_answer or pg.page_type)
     if not pg.is_medical_insurance:
         page.status = "off_topic"
-        _schedule(page, False, snap.fetched_at)
+        _schedule(page, False, snap)
         session.add(page)
         return IngestResult("off_topic", page.entry_id, None, "not about medical insurance")
     page.status = "ok"
@@ -437,7 +446,7 @@ def _fetched(
             page.content_hash = chash
             if canonical:
                 _page_dates(entry, pg)
-            _schedule(page, False, snap.fetched_at)
+            _schedule(page, False, snap)
             session.add_all([page, entry])
             flags.evaluate(session, entry, now=now, run_id=run_id)
             return IngestResult("unchanged", entry.id, entry.version)
@@ -445,7 +454,7 @@ def _fetched(
             reason = "reextract" if previous_body and previous_body == page.body_hash else "content"
             page.content_hash = chash
             _new_version(session, entry, page, pg, snap, run_id, now, chash, reason)
-            _schedule(page, True, snap.fetched_at)
+            _schedule(page, True, snap)
             session.add(page)
             flags.evaluate(session, entry, now=now, run_id=run_id)
             return IngestResult("changed", entry.id, entry.version)
@@ -454,7 +463,7 @@ def _fetched(
         match = dedupe.find_match(session, pg.question, pg.answer, chash)
         if match is not None and match.entry_id == entry.id and match.kind != "conflict":
             page.content_hash = chash
-            _schedule(page, True, snap.fetched_at)
+            _schedule(page, True, snap)
             session.add_all([page, entry])
             flags.evaluate(session, entry, now=now, run_id=run_id)
             return IngestResult("unchanged", entry.id, entry.version, "copy still matches its entry")
@@ -489,7 +498,7 @@ def _place(
         assert entry is not None
         page.entry_id = entry.id
         page.content_hash = chash
-        _schedule(page, True, snap.fetched_at)
+        _schedule(page, True, snap)
         session.add(page)
         entry.last_seen = max(entry.last_seen, snap.fetched_at)
         _event(
@@ -512,7 +521,7 @@ def _place(
         flags.evaluate(session, entry, now=now, run_id=run_id)
         return IngestResult("duplicate", entry.id, entry.version, f"{match.kind} copy of {match.url}")
     entry = _create_entry(session, page, pg, snap, run_id, now, chash)
-    _schedule(page, True, snap.fetched_at)
+    _schedule(page, True, snap)
     session.add(page)
     if match is not None:  # conflict: same question, other figures
         _event(
