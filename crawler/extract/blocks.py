@@ -77,7 +77,12 @@ def from_trafilatura_xml(xml: str) -> list[Block]:
     if main is None:
         main = doc
     blocks: list[Block] = []
-    for el in main:
+    _walk_xml(main, blocks, 0)
+    return blocks
+
+
+def _walk_xml(parent, blocks: list[Block], depth: int) -> None:
+    for el in parent:
         tag = el.tag if isinstance(el.tag, str) else ""
         if tag == "head":
             rend = el.get("rend") or "h2"
@@ -92,15 +97,24 @@ def from_trafilatura_xml(xml: str) -> list[Block]:
         elif tag == "table":
             rows = _table_rows(el, "row", ("cell",))
             blocks += _table_block(rows)
-        elif tag in ("p", "quote", "code", "div"):
-            for line in _inline_text(el):
-                blocks.append({"type": "paragraph", "text": line})
         elif tag == "graphic":
             continue
+        elif tag in ("div", "main", "section", "article", "quote") and depth < 20 and _has_blocks(el):
+            if el.text and squash(el.text):
+                blocks.append({"type": "paragraph", "text": squash(el.text)})
+            _walk_xml(el, blocks, depth + 1)
         else:
             for line in _inline_text(el):
                 blocks.append({"type": "paragraph", "text": line})
-    return blocks
+        if depth and el.tail and squash(el.tail):
+            blocks.append({"type": "paragraph", "text": squash(el.tail)})
+
+
+_XML_BLOCKS = {"p", "head", "list", "table", "div", "quote", "code", "section", "article", "main"}
+
+
+def _has_blocks(el) -> bool:
+    return any(isinstance(c.tag, str) and c.tag in _XML_BLOCKS for c in el)
 
 
 def _table_block(rows: list[list[str]]) -> list[Block]:
@@ -205,3 +219,24 @@ def block_text(block: Block) -> str:
     if kind == "table":
         return " ".join(" ".join(r) for r in block["rows"])
     return block.get("text", "")
+
+
+_BULLET_PARA = re.compile(r"^(?:[•·●▪◆■□◇○]|[-*]\s)\s*")
+
+
+def merge_bullets(blocks: list[Block]) -> list[Block]:
+    """Consecutive paragraphs that start with a bullet sign are one unordered list."""
+    out: list[Block] = []
+    for block in blocks:
+        if block["type"] == "paragraph" and _BULLET_PARA.match(block["text"]):
+            item = _BULLET_PARA.sub("", block["text"], count=1).strip()
+            last = out[-1] if out else None
+            if last and last["type"] == "list" and not last["ordered"] and last.get("_merged"):
+                last["items"].append(item)
+            else:
+                out.append({"type": "list", "ordered": False, "items": [item], "_merged": True})
+        else:
+            out.append(block)
+    for block in out:
+        block.pop("_merged", None)
+    return out

@@ -16,9 +16,17 @@ import trafilatura
 from lxml import etree
 
 from crawler.extract import appdata, noise
-from crawler.extract.blocks import Block, block_text, from_html, from_trafilatura_xml, render
+from crawler.extract.blocks import Block, block_text, from_html, from_trafilatura_xml, merge_bullets, render
 from crawler.extract.decode import decode_body
-from crawler.extract.meta import pick_h1, pick_question, read_meta, strip_question, to_date, visible_dates
+from crawler.extract.meta import (
+    find_title_element,
+    pick_h1,
+    pick_question,
+    read_meta,
+    strip_question,
+    to_date,
+    visible_dates,
+)
 from crawler.extract.model import ExtractedPage
 from crawler.extract.notices import is_disclaimer, is_tip
 from crawler.extract.text import compact, element_text
@@ -93,17 +101,19 @@ def _extract(body: bytes, url: str, content_type: str | None) -> ExtractedPage:
     page.canonical_url = meta.canonical
     h1_el, meta.h1 = pick_h1(root, meta)
     page.question = pick_question(meta)
-    protected = [h1_el] if h1_el is not None else []
+    title_el = h1_el if h1_el is not None else find_title_element(root, page.question)
+    protected = [title_el] if title_el is not None else []
 
-    report = noise.clean(root, url, url, protected)
-    runs = noise.find_card_runs(root, url, url, protected)
-    noise.remove_card_runs(runs, url, url, report)
-    page.related = report.related
-
+    report = noise.clean_structure(root, url, url, protected)
     body_el = root.find("body")
     visible = element_text(body_el if body_el is not None else root, 20_000)
     pub, upd = visible_dates(visible)
-    page.published = meta.published or pub
+    datelines = noise.clean_lines(root, protected)
+    if not pub:
+        pub = next((d for line in datelines if (d := to_date(line))), None)
+    noise.unwrap_layout_tables(root)
+    page.related = report.related + [r for r in appdata.related(meta, url) if r["url"] != url]
+    page.published = meta.published or pub or appdata.published(meta)
     page.updated = meta.updated or upd
 
     blocks = _main_blocks(root, h1_el)
@@ -113,10 +123,12 @@ def _extract(body: bytes, url: str, content_type: str | None) -> ExtractedPage:
     page.has_medical_tip = notes["tip"] is not None
     page.medical_tip = notes["tip"]
 
-    if not blocks:
-        blocks = appdata.answer_blocks(meta, page.question)
-        if blocks:
-            blocks, more = _strip_notices(blocks, page.question)
+    if len(compact(render(blocks))) < 40:
+        # A client-rendered shell: the answer lives in JSON-LD or the app state, if anywhere.
+        app_blocks = appdata.answer_blocks(meta, page.question)
+        if app_blocks and len(compact(render(app_blocks))) > len(compact(render(blocks))):
+            app_blocks, more = _strip_notices(app_blocks, page.question)
+            blocks = app_blocks
             if more["disclaimer"] and not page.has_verification_disclaimer:
                 page.has_verification_disclaimer, page.disclaimer = True, more["disclaimer"]
             if more["tip"] and not page.has_medical_tip:
@@ -127,7 +139,7 @@ def _extract(body: bytes, url: str, content_type: str | None) -> ExtractedPage:
     page.answer_blocks = blocks
     page.answer = render(blocks)
     if not page.published and page.answer:
-        page.published = _htmldate(text, url)
+        page.published = _htmldate(root)
 
     answer_chars = len(compact(page.answer))
     if report.cards + report.section_links >= 5 and answer_chars < 80 and not meta.is_qa_schema:
@@ -165,7 +177,7 @@ def _main_blocks(root, h1_el) -> list[Block]:
         )
     except Exception:  # noqa: BLE001 - trafilatura can fail on odd trees; fall back below
         xml = None
-    blocks = from_trafilatura_xml(xml) if xml else []
+    blocks = merge_bullets(from_trafilatura_xml(xml)) if xml else []
     if not blocks:
         body = root.find("body")
         if body is not None:
@@ -202,12 +214,12 @@ def _strip_notices(blocks: list[Block], question: str) -> tuple[list[Block], dic
     return out, notes
 
 
-def _htmldate(text: str, url: str) -> str | None:
-    """htmldate as the last resort for the published date (original date, no URL guessing)."""
+def _htmldate(root) -> str | None:
+    """htmldate as the last resort, on the cleaned tree: a related card's date is gone by then."""
     try:
         from htmldate import find_date
 
-        found = find_date(text[:500_000], url=None, original_date=True, extensive_search=False)
+        found = find_date(root, url=None, original_date=True, extensive_search=False)
     except Exception:  # noqa: BLE001
         return None
     return to_date(found) if found else None

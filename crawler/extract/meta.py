@@ -14,7 +14,7 @@ from typing import Any
 
 from crawler.extract.text import compact, element_text, page_link, squash
 
-_TITLE_SEP = re.compile(r"\s+[-–—|｜_]\s+|[_｜|]|\s[-–—]\s?|—|–")
+_TITLE_SEP = re.compile(r"\s+[-–—|｜_]\s+|[_｜|]|\s[-–—]\s?|-{2,}|—+|–")
 _Q_PREFIX = re.compile(r"^\s*(问题?|提问|Q|【问】|\[问\]|问答)\s*[:：.、]\s*|^\s*【问】\s*|^\s*问\s+", re.I)
 _Q_SUFFIX = re.compile(r"\s*[?？]+$")
 
@@ -264,6 +264,36 @@ def pick_h1(root, meta: PageMeta):
             return None, ""
         return el, text
     return heads[0]
+
+
+def find_title_element(root, question: str):
+    """The element that shows the question when there is no h1 (an h2, a <b>, a table cell)."""
+    key = compact(question)
+    if len(key) < 4:
+        return None
+    body = root.find("body")
+    if body is None:
+        return None
+    best = None
+    for el in body.iter():
+        if not isinstance(el.tag, str) or el.tag in ("a", "title", "script", "style", "option"):
+            continue
+        own = (el.text or "") + "".join(c.tail or "" for c in el)
+        if not own.strip() and not len(el):
+            continue
+        text = compact(element_text(el, len(key) + 40))
+        if text == key or (text.endswith(key) and len(text) <= len(key) + 3):
+            best = el  # keep the innermost? no: first in document order, climbed below
+            break
+    if best is None:
+        return None
+    # Climb while the parent still shows only the question.
+    while best.getparent() is not None and best.getparent().tag != "body":
+        parent = best.getparent()
+        if compact(element_text(parent, len(key) + 40)) != compact(element_text(best, len(key) + 40)):
+            break
+        best = parent
+    return best
 
 
 def pick_question(meta: PageMeta) -> str:

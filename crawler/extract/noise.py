@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from crawler.extract.notices import is_disclaimer, is_tip
 from crawler.extract.text import compact, element_text, page_link, squash
 
 # Headings of recommendation / search-chip / comment blocks. Matched against the heading's whole
@@ -39,14 +40,15 @@ _GENERIC_HEADING = re.compile(
     r"回答|帖子|标签|留言|回复|排行|想问|关注|热点|热榜|榜单|排行榜)$"
 )
 _COMMENT_HEADING = re.compile(r"^(共?\d+条?(评论|留言|回复)|(评论|留言|回复)(\d+条?)?)$")
+_COUNT = re.compile(r"[(（\[【]?\d+[条个人]?[)）\]】]?")
 _DECOR = re.compile(
     r"(查看更多|更多>*|换一换|换一批|more|MORE|More)$|[\s:：>»›<«‹\-—_|·•●◆■□▪【】\[\]()（）《》「」'\"“”+/]+"
 )
 
 
 def heading_key(text: str) -> str:
-    """A heading's text without decorations, for matching against the noise headings."""
-    key = compact(text)
+    """A heading's text without decorations or counts, for matching against the noise headings."""
+    key = _COUNT.sub("", compact(text))
     for _ in range(2):
         key = _DECOR.sub("", key)
     return key
@@ -86,6 +88,30 @@ _META_LINE = re.compile(
     r"|^(上一篇|下一篇|上一条|下一条)\s*[:：]"
 )
 _PAGER = re.compile(r"^(上一页|下一页|首页|尾页|末页|共\d+页|第\d+页|[\d\s\[\]【】<>«»…．.|]|&gt;|&lt;)+$")
+_FOLLOW = re.compile(r"二维码|扫码关注|扫一扫|关注公众号|关注我们|长按识别|识别图中|微信公众号|阅读原文")
+# Labels that stand alone on a line: "最佳答案", "答", "已解决".
+_LABELS = {
+    "最佳答案", "满意答案", "推荐答案", "优质回答", "精选回答", "专业回答", "官方回答", "最佳回答", "提问者采纳",
+    "已采纳", "已解决", "待解决", "答", "问", "解答", "回答", "问题", "答案", "原创", "置顶", "精华", "热门",
+    "正文", "全文", "展开全文", "收起", "展开", "查看全部", "点击展开", "阅读全文", "返回", "返回列表", "返回首页",
+    "广告", "推广", "赞助", "点赞", "在看", "收藏", "转发", "评论", "举报", "分享",
+}  # fmt: skip
+_DATE_ANY = re.compile(
+    r"((19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?|\d{1,2}\s*[-/月]\s*\d{1,2}\s*日?)"
+    r"(\s*\d{1,2}:\d{2}(:\d{2})?)?"
+)
+_BYLINE_WORDS = re.compile(
+    r"(发布|回答|更新|编辑|提问|发表|修改|创建|评论|回复|采纳)(于|时间|日期)?|来源|作者|原创|已解决|已采纳|"
+    r"浏览|阅读|点击|次|人|赞|[:：·•|/\-—()（）\[\]【】,，\s]"
+)
+_BYLINE_KEY = re.compile(
+    r"(发布|回答|更新|编辑|提问|发表|修改|创建|评论|回复|采纳)于|来源|作者|原创|已解决|已采纳|发布时间|更新时间"
+)
+_COUNTER_WORDS = re.compile(
+    r"\d+(\.\d+)?|[万千wWkK+]|个|次|人|条|回答|浏览|阅读|关注|点赞|评论|收藏|赞同|看过|播放|参与|已有|粉丝|获赞|反对|"
+    r"有用|没用|有帮助|没帮助|赞|踩|分享|转发|举报|[:：·•|/\-—()（）\[\]【】,，\s]"
+)
+_LOADING = re.compile(r"^(加载中|正在加载|数据加载中|loading|请稍候|请开启JavaScript.*)[.。…]*$", re.I)
 _USER_PATH = re.compile(
     r"/(user|users|u|space|member|members|people|profile|home|uid|author|tag|tags)/", re.I
 )
@@ -98,8 +124,31 @@ _DROP_TAGS = (
 _HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 
 
-def is_noise_line(text: str) -> bool:
-    """A short block that is boilerplate: breadcrumb, print/close, share, app banner, footer, meta line."""
+def _is_byline(text: str) -> bool:
+    """A dateline or byline: a date plus a few words like 发布于 / 回答于 / 来源 / 已解决 / a name."""
+    if not _DATE_ANY.search(text):
+        return False
+    if re.search(r"[。！？；!?;]", text):
+        return False
+    has_word = bool(_BYLINE_KEY.search(text))
+    rest = _BYLINE_WORDS.sub("", _DATE_ANY.sub("", text))
+    rest = re.sub(r"\d+", "", rest)
+    return len(rest) <= (12 if has_word else 3)
+
+
+def _is_counter(text: str) -> bool:
+    """A line of counters: "3 个回答 · 1037 次浏览", "有用(23) 没用", "已有12人参与"."""
+    if not re.search(r"\d", text) or len(text) > 60:
+        return False
+    return not _COUNTER_WORDS.sub("", text)
+
+
+def is_noise_line(text: str, weak: bool = True) -> bool:
+    """A short block that is boilerplate: breadcrumb, print/close, share, app banner, footer, meta line.
+
+    ``weak=False`` leaves out the rules that could hit a table cell or list item of an answer
+    (bylines, counters, lone labels, bare headings).
+    """
     t = squash(text)
     if not t:
         return False
@@ -112,6 +161,14 @@ def is_noise_line(text: str) -> bool:
     if len(t) <= 400 and _FOOTER.search(t):
         return True
     if len(t) <= 120 and _PAGER.match(t) and sum(ch.isdigit() for ch in t) >= 2:
+        return True
+    if len(t) <= 60 and _FOLLOW.search(t):
+        return True
+    if not weak:
+        return False
+    if compact(t) in _LABELS or _LOADING.match(t):
+        return True
+    if len(t) <= 80 and (_is_byline(t) or _is_counter(t)):
         return True
     return is_noise_heading(t)
 
@@ -343,9 +400,14 @@ def remove_card_runs(runs: list[list], base: str, self_url: str, report: NoiseRe
             _drop(parent)
 
 
-def _remove_boilerplate_blocks(root, protected: list) -> None:
-    """Breadcrumbs, print/close, share bars, app banners, footers, meta lines: smallest whole block."""
+def _remove_boilerplate_blocks(root, protected: list) -> list[str]:
+    """Breadcrumbs, print/close, share bars, app banners, footers, meta lines: smallest whole block.
+
+    Returns the datelines among them (in page order): an unlabelled "2024-03-05 · 已解决" under the
+    title is the page's own date.
+    """
     victims = []
+    datelines: list[str] = []
     for el in root.iter():
         if not _is_el(el) or el.tag in ("html", "body", "head", "title") or el.tag in _HEADING_TAGS:
             continue
@@ -353,11 +415,16 @@ def _remove_boilerplate_blocks(root, protected: list) -> None:
         if not own.strip():
             continue
         text = element_text(el, 420)
-        if len(text) > 400 or not is_noise_line(text) or is_noise_heading(text):
+        weak = el.tag not in ("td", "th", "li", "tr", "dd", "dt")
+        if len(text) > 400 or not is_noise_line(text, weak) or is_noise_heading(text):
             continue
+        if is_disclaimer(text) or is_tip(text):
+            continue  # reported as flags by the caller, not silently dropped
         if _contains(el, protected):
             continue
         victims.append(el)
+        if _is_byline(text):
+            datelines.append(text)
     for el in victims:
         if el.getparent() is not None:
             # Climb to the enclosing block while it holds nothing else.
@@ -370,6 +437,7 @@ def _remove_boilerplate_blocks(root, protected: list) -> None:
                     break
                 node = parent
             _drop(node)
+    return datelines
 
 
 def drop_before(root, anchor) -> None:
@@ -393,8 +461,11 @@ def drop_before(root, anchor) -> None:
             ancestor.remove(sib)
 
 
-def clean(root, base: str, self_url: str, protected: list) -> NoiseReport:
-    """Remove every kind of noise from ``root`` in place; return what was found."""
+def clean_structure(root, base: str, self_url: str, protected: list) -> NoiseReport:
+    """First stage: furniture before the title, boilerplate tags, noise-headed sections, card runs.
+
+    Dates are read between this stage and :func:`clean_lines` (which drops the 发布时间 lines).
+    """
     report = NoiseReport()
     drop_before(root, protected[0] if protected else None)
     for el in list(root.iter(*_DROP_TAGS)):
@@ -412,5 +483,56 @@ def clean(root, base: str, self_url: str, protected: list) -> NoiseReport:
         if el.getparent() is not None and not _contains(el, protected):
             _drop(el)
     _remove_heading_sections(root, base, self_url, protected, report)
-    _remove_boilerplate_blocks(root, protected)
+    remove_card_runs(find_card_runs(root, base, self_url, protected), base, self_url, report)
     return report
+
+
+def clean_lines(root, protected: list) -> list[str]:
+    """Second stage: breadcrumbs, print/close, share bars, bylines, footers, as whole blocks."""
+    return _remove_boilerplate_blocks(root, protected)
+
+
+_BLOCKISH = {
+    "p",
+    "div",
+    "table",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "section",
+    "article",
+    "blockquote",
+    "form",
+}
+
+
+def _is_layout_table(table) -> bool:
+    """A table used for page layout: cells hold blocks or other tables, or there is only one column."""
+    rows = [r for r in table.iter("tr")]
+    if not rows:
+        return True
+    for cell in table.iter("td", "th"):
+        for el in cell.iter():
+            if el is not cell and isinstance(el.tag, str) and el.tag in _BLOCKISH:
+                return True
+        if sum(1 for _ in cell.iter("br")) >= 2:
+            return True
+    widths = [sum(1 for c in r if isinstance(c.tag, str) and c.tag in ("td", "th")) for r in rows]
+    return max(widths) <= 1
+
+
+def unwrap_layout_tables(root) -> None:
+    """Turn layout tables into plain divs, so only data tables reach the answer as tables."""
+    for table in reversed(list(root.iter("table"))):
+        if not _is_layout_table(table):
+            continue
+        for el in list(table.iter("tr", "td", "th", "tbody", "thead", "tfoot", "caption")):
+            el.tag = "div"
+            for attr in ("width", "height", "colspan", "rowspan", "align", "valign", "bgcolor"):
+                el.attrib.pop(attr, None)
+        table.tag = "div"
