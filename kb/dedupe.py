@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -118,10 +119,11 @@ class Index:
     lsh: MinHashLSH = field(default_factory=new_lsh)
     hashes: dict[str, str] = field(default_factory=dict)
     signatures: dict[str, np.ndarray] = field(default_factory=dict)
+    questions: dict[str, int] = field(default_factory=dict)  # hash of the normalized question
     watermark: int = 0  # highest Event id read
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def put(self, entry_id: str, chash: str, mh: LeanMinHash) -> None:
+    def put(self, entry_id: str, chash: str, mh: LeanMinHash, question: str = "") -> None:
         if self.hashes.get(entry_id) == chash:
             return
         if entry_id in self.hashes:
@@ -129,15 +131,26 @@ class Index:
         self.lsh.insert(entry_id, mh, check_duplication=False)
         self.hashes[entry_id] = chash
         self.signatures[entry_id] = np.asarray(mh.hashvalues)
+        self.questions[entry_id] = question_key(question)
 
-    def candidates(self, mh: LeanMinHash, floor: float = 0.0) -> list[tuple[str, float]]:
-        """LSH candidates with their estimated Jaccard, those estimated below ``floor`` dropped."""
+    def candidates(self, mh: LeanMinHash, question: str = "") -> list[tuple[str, float]]:
+        """LSH candidates worth an exact Jaccard, with their signature estimate.
+
+        Kept: estimated near the merge threshold, or near the conflict threshold with the same
+        question; the rest cannot pass either test (the estimate's error is well inside the margin).
+        """
         keys = list(self.lsh.query(mh))
         if not keys:
             return []
         sigs = np.stack([self.signatures[k] for k in keys])
         estimates = (sigs == np.asarray(mh.hashvalues)).mean(axis=1)
-        return sorted((k, float(e)) for k, e in zip(keys, estimates, strict=True) if e >= floor)
+        near, same_question = THRESHOLD - ESTIMATE_MARGIN, CONFLICT_THRESHOLD - ESTIMATE_MARGIN
+        qk = question_key(question)
+        return sorted(
+            (k, float(e))
+            for k, e in zip(keys, estimates, strict=True)
+            if e >= near or (e >= same_question and self.questions.get(k) == qk)
+        )
 
     def __len__(self) -> int:
         return len(self.hashes)
@@ -170,31 +183,59 @@ def reset_indexes() -> None:
 def _sync(session: Session, index: Index) -> None:
     top = session.exec(select(func.max(Event.id))).one() or 0
     if top < index.watermark:  # the database was replaced: start again
-        index.lsh, index.hashes, index.signatures, index.watermark = new_lsh(), {}, {}, 0
+        index.lsh, index.hashes, index.signatures, index.questions, index.watermark = new_lsh(), {}, {}, {}, 0
+    columns = (Entry.id, Entry.content_hash, Entry.minhash, Entry.question)
     if index.watermark == 0:
-        rows = session.exec(select(Entry.id, Entry.content_hash, Entry.minhash)).all()
+        rows = session.exec(select(*columns)).all()
     else:
         changed = (
             select(Event.entry_id)
             .where(Event.id > index.watermark - _SLACK, Event.kind.in_(("added", "changed")))
             .distinct()
         )
-        rows = session.exec(
-            select(Entry.id, Entry.content_hash, Entry.minhash).where(Entry.id.in_(changed))
-        ).all()
-    for entry_id, chash, data in rows:
+        rows = session.exec(select(*columns).where(Entry.id.in_(changed))).all()
+    for entry_id, chash, data, question in rows:
         if data:
-            index.put(entry_id, chash, from_bytes(data))
+            index.put(entry_id, chash, from_bytes(data), question)
     index.watermark = max(index.watermark, top)
 
 
-def _current_text(session: Session, entry: Entry) -> tuple[str, str] | None:
-    row = session.exec(
-        select(Version.question, Version.answer).where(
-            Version.entry_id == entry.id, Version.number == entry.version
-        )
-    ).first()
-    return (row[0], row[1]) if row else None
+def question_key(question: str) -> int:
+    return hash(normalize(question)) if question else 0
+
+
+def judge(
+    mine: set[str],
+    question: str,
+    answer: str,
+    candidates: list[tuple[str, float]],
+    load: Callable[[str], tuple[str, str, str] | None],
+) -> Match | None:
+    """Confirm candidates with the exact Jaccard: the best copy, else the closest conflict.
+
+    ``load(key)`` gives a candidate's current (question, answer, url), or None when it is not a
+    live entry. A copy is at least ``THRESHOLD`` similar without a replaced figure; a conflict is
+    that similar with one, or at least ``CONFLICT_THRESHOLD`` similar to the same question.
+    """
+    best: Match | None = None
+    conflict: Match | None = None
+    nq = normalize(question)
+    for key, _estimate in candidates:
+        current = load(key)
+        if current is None:
+            continue
+        other_q, other_a, url = current
+        similarity = jaccard(mine, shingles(dedupe_text(other_q, other_a)))
+        replaced = materially_different(answer, other_a)
+        if similarity >= THRESHOLD and not replaced:
+            if best is None or similarity > best.similarity:
+                best = Match("near", key, similarity, url)
+        elif replaced and (
+            similarity >= THRESHOLD or (similarity >= CONFLICT_THRESHOLD and normalize(other_q) == nq)
+        ):
+            if conflict is None or similarity > conflict.similarity:
+                conflict = Match("conflict", key, similarity, url)
+    return best or conflict
 
 
 def find_match(
@@ -218,36 +259,25 @@ def find_match(
     ).first()
     if exact is not None and exact.id != exclude:
         return Match("exact", exact.id, 1.0, exact.canonical_url)
-    text = dedupe_text(question, answer)
-    mine = shingles(text)
+    mine = shingles(dedupe_text(question, answer))
     index = index_for(session)
-    best: Match | None = None
-    conflict: Match | None = None
-    nq = normalize(question)
-    floor = min(THRESHOLD, CONFLICT_THRESHOLD) - ESTIMATE_MARGIN
-    for entry_id, _estimate in index.candidates(minhash(mine), floor):
-        if entry_id == exclude:
-            continue
+
+    def load(entry_id: str) -> tuple[str, str, str] | None:
         entry = session.get(Entry, entry_id)
-        if entry is None or entry.status == "gone":
-            continue
-        current = _current_text(session, entry)
-        if current is None:
-            continue
-        similarity = jaccard(mine, shingles(dedupe_text(*current)))
-        if similarity >= THRESHOLD and not materially_different(answer, current[1]):
-            if best is None or similarity > best.similarity:
-                best = Match("near", entry.id, similarity, entry.canonical_url)
-        elif (
-            similarity >= THRESHOLD or (similarity >= CONFLICT_THRESHOLD and normalize(current[0]) == nq)
-        ) and (materially_different(answer, current[1])):
-            if conflict is None or similarity > conflict.similarity:
-                conflict = Match("conflict", entry.id, similarity, entry.canonical_url)
-    return best or conflict
+        if entry is None or entry.status == "gone" or entry_id == exclude:
+            return None
+        row = session.exec(
+            select(Version.question, Version.answer).where(
+                Version.entry_id == entry.id, Version.number == entry.version
+            )
+        ).first()
+        return (row[0], row[1], entry.canonical_url) if row else None
+
+    return judge(mine, question, answer, index.candidates(minhash(mine), question), load)
 
 
-def remember(session: Session, entry_id: str, chash: str, mh: LeanMinHash) -> None:
+def remember(session: Session, entry_id: str, chash: str, mh: LeanMinHash, question: str = "") -> None:
     """Put an entry's new content in this process's index at once (the events catch up the others)."""
     index = index_for(session)
     with index.lock:
-        index.put(entry_id, chash, mh)
+        index.put(entry_id, chash, mh, question)

@@ -242,7 +242,7 @@ def _new_version(
             detail={"reason": reason},
         )
     session.flush()
-    dedupe.remember(session, entry.id, chash, mh)
+    dedupe.remember(session, entry.id, chash, mh, pg.question)
 
 
 def _page_dates(entry: Entry, pg: ExtractedPage) -> None:
