@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 from sqlmodel import select
 
+import sample_site
 from crawler.extract.model import ExtractedPage
 from kb import dedupe
 from kb.db import session as kb_session
@@ -68,3 +70,35 @@ def test_rules_change_reversions_at_most_once(db_url: str) -> None:
         _, again = run_reextract(s, extract=rules("v2"), now=later(2))
         assert again == {"unchanged": 2}
         assert len(s.exec(select(Version)).all()) == 3
+
+
+def test_real_extractor_over_stored_sample_bodies(db_url: str) -> None:
+    """The sample site's stored pages through crawler.extract: a second pass with the same rules is
+    a no-op; an older rule set's answers are re-versioned once, by the extractor version's change."""
+    from crawler.extract import EXTRACTOR_VERSION, extract_page
+    from sample_site.server import SampleSite
+
+    dedupe.reset_indexes()
+    root = Path(sample_site.__file__).parent / "site" / "edition1"
+    qa = [p for p in SampleSite.manifest(1)["pages"] if p["kind"] == "qa" and p["site"] == "city"]
+    assert qa
+    with kb_session(db_url) as s:
+        for p in qa:
+            url = "http://127.0.0.2:8002" + p["path"]
+            raw = (root / "city" / p["path"].lstrip("/")).read_bytes()
+            snapshot = snap(url, body=raw, at=later(0))
+            old = extract_page(raw, url, "text/html")
+            old.answer = old.answer + "\n\n相关推荐"  # what an older rule set left in the answer
+            old.extractor_version = "old"
+            snapshot.page = old
+            ingest(s, snapshot, None, now=later(0))
+        s.commit()
+        entries = len(s.exec(select(Version)).all())
+        assert entries >= len(qa) // 2
+        _, counts = run_reextract(s, now=later(1))
+        assert counts["changed"] == entries and counts.get("failed", 0) == 0
+        assert {v.extractor_version for v in s.exec(select(Version).where(Version.number == 2)).all()} == {
+            EXTRACTOR_VERSION
+        }
+        _, again = run_reextract(s, now=later(2))
+        assert set(again) <= {"unchanged", "not_qa", "off_topic"} and "changed" not in again
