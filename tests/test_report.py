@@ -15,7 +15,7 @@ import pytest
 from kb.clock import parse_time
 from kb.db import session
 from kb.report import ReportError, build_report, render_html, render_json, render_markdown
-from kb.report.diff import char_diff, number_changes, summary_line
+from kb.report.diff import char_diff, number_changes, summary_line, widen_numbers
 from tests.test_report_fixtures import NEW_A, OLD_A, PAYLOAD_Q, PAYLOAD_URLS, build_fixture_kb, cli
 
 
@@ -110,6 +110,20 @@ def test_number_changes_and_chinese_diff() -> None:
     assert (
         "".join(t for op, t in diff if op != "+") == old and "".join(t for op, t in diff if op != "-") == new
     )
+    # For display, an edit inside a number shows the whole number (and still rebuilds both texts).
+    for a, b, shown in (
+        ("超过3000元的部分", "超过4000元的部分", [["-", "3000元"], ["+", "4000元"]]),
+        ("第1.5万元", "第2.5万元", [["-", "1.5万元"], ["+", "2.5万元"]]),
+        ("共3次", "共13次", [["-", "3次"], ["+", "13次"]]),
+    ):
+        wide = widen_numbers(char_diff(a, b))
+        assert [op for op in wide if op[0] != "="] == shown
+        assert (
+            "".join(t for op, t in wide if op != "+") == a and "".join(t for op, t in wide if op != "-") == b
+        )
+    assert widen_numbers(char_diff("请到窗口办理", "请到网上办理")) == char_diff(
+        "请到窗口办理", "请到网上办理"
+    )
     # Semantic cleanup: a rewritten clause is one deletion + one insertion, not shredded characters.
     rewrite = char_diff("请到医保局窗口办理。", "请登录国家医保服务平台在线办理。")
     assert sum(1 for op, _ in rewrite if op != "=") <= 2
@@ -137,13 +151,13 @@ def test_html_escapes_every_page_string(fixture_kb: str) -> None:
     assert "&lt;script&gt;window.__pwned=1" in html  # shown as text, not dropped
     assert "Content-Security-Policy" in html and "<svg" in html
     assert "kb verify epwned --by NAME" in html and "kb verify eaaaa --by NAME" in html
-    assert "<del>3</del><ins>4</ins>" in html
+    assert "<del>3000元</del><ins>4000元</ins>" in html
 
 
 def test_markdown_digest(fixture_kb: str) -> None:
     rep = report_for(fixture_kb)
     text = render_markdown(rep, html_name="report.html")
-    assert "3000元 → 4000元" in text and "[-3-]{+4+}" in text
+    assert "3000元 → 4000元" in text and "[-3000元-]{+4000元+}" in text
     # Every "<" from a page is backslash-escaped; the only raw ones open our own <http…> link targets.
     assert not re.search(r"(?<!\\)<", text.replace("](<http", "](http"))
     assert (

@@ -105,7 +105,10 @@ def test_report_of_run_2(db_url: str, two_runs: dict[str, str]) -> None:
     tags = Tags()
     tags.feed(html)
     assert "script" not in tags.tags and not [n for n, _ in tags.attrs if n.startswith("on")]
-    assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in html and "<del>3</del><ins>4</ins>" in html
+    assert (
+        "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in html
+        and "<del>3000元</del><ins>4000元</ins>" in html
+    )
     digest = render_markdown(rep, html_name="report.html")
     assert "3000元 → 4000元" in digest and f"`kb verify {ids['s0']} --by NAME`" in digest
 

@@ -8,6 +8,7 @@ so the amounts, rates and years an edit moved are listed old → new ("3000元 �
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from diff_match_patch import diff_match_patch
@@ -24,6 +25,51 @@ def char_diff(old: str, new: str, timeout: float = 1.0) -> list[list[str]]:
     diffs = dmp.diff_main(old, new)
     dmp.diff_cleanupSemantic(diffs)
     return [[OPS[op], text] for op, text in diffs]
+
+
+_DIGITS_ONLY = re.compile(r"[0-9.,]*")
+_NUMBER_TAIL = re.compile(r"[0-9][0-9.,]*$")
+_NUMBER_HEAD = re.compile(
+    r"^(?:[0-9]|[.,](?=[0-9]))[0-9.,]*(?:万元|千元|亿元|元|%|％|年|个月|月|日|天|岁|次|倍)?"
+)
+
+
+def widen_numbers(diff: list[list[str]]) -> list[list[str]]:
+    """For display: an edit inside a number shows the whole number on both sides.
+
+    Semantic cleanup leaves "超过[-3-]{+4+}000元"; an editor reads "超过[-3000元-]{+4000元+}" faster.
+    Only edits made of digits alone are widened; the result still rebuilds both texts.
+    """
+    out = [list(op) for op in diff]
+    i = 0
+    while i < len(out):
+        if out[i][0] == "=":
+            i += 1
+            continue
+        j = i
+        while j < len(out) and out[j][0] != "=":
+            j += 1
+        deleted = "".join(t for op, t in out[i:j] if op == "-")
+        inserted = "".join(t for op, t in out[i:j] if op == "+")
+        before = out[i - 1][1] if i > 0 else ""
+        after = out[j][1] if j < len(out) else ""
+        tail = _NUMBER_TAIL.search(before)
+        head = _NUMBER_HEAD.match(after)
+        pure = _DIGITS_ONLY.fullmatch(deleted) and _DIGITS_ONLY.fullmatch(inserted)
+        touches = tail is not None or head is not None
+        if not (pure and touches):
+            i = j
+            continue
+        lead = tail.group() if tail else ""
+        trail = head.group() if head else ""
+        replacement = [["-", lead + deleted + trail], ["+", lead + inserted + trail]]
+        if i > 0:
+            out[i - 1][1] = before[: len(before) - len(lead)]
+        if j < len(out):
+            out[j][1] = after[len(trail) :]
+        out[i:j] = replacement
+        i += 2
+    return [op for op in out if op[1] or op[0] != "="]
 
 
 def number_changes(old: str, new: str) -> list[str]:

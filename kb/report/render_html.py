@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from kb.report.chart import health_svg
-from kb.report.diff import excerpt
+from kb.report.diff import excerpt, widen_numbers
 
 MAX_ITEMS = 300  # per section
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
@@ -140,7 +140,7 @@ def _changed(item: dict[str, Any]) -> str:
     question = ""
     if item.get("question_diff"):
         question = f'<p class="diff">Question: {diff_html(item["question_diff"])}</p>'
-    diff = item.get("diff") or []
+    diff = widen_numbers(item.get("diff") or [])
     short, _ = excerpt(diff, context=60, limit=10**9)
     body = f'<div class="diff">{diff_html(short)}</div>'
     if all(op == "=" for op, _ in diff):

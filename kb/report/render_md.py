@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from kb.report.diff import excerpt
+from kb.report.diff import excerpt, widen_numbers
 from kb.report.render_html import safe_href, title
 
 MAX_ITEMS = 30
@@ -83,7 +83,7 @@ def render_markdown(report: dict[str, Any], html_name: str | None = None) -> str
         disc = item.get("disclaimer") or {}
         if disc.get("old") != disc.get("new"):
             out.append(f"  - disclaimer {'removed' if disc.get('old') else 'added'}")
-        diff = item.get("diff") or []
+        diff = widen_numbers(item.get("diff") or [])
         text, truncated = diff_text(diff)
         if any(op != "=" for op, _ in diff):
             out.extend("  " + line for line in fence(text).splitlines())
