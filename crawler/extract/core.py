@@ -32,7 +32,7 @@ from crawler.extract.notices import is_disclaimer, is_tip
 from crawler.extract.text import compact, element_text
 from crawler.extract.topic import classify
 
-EXTRACTOR_VERSION = "2"
+EXTRACTOR_VERSION = "3"
 
 MAX_BYTES = 3_000_000  # bigger bodies are cut: bounded time on huge pages
 MAX_ELEMENTS = 60_000  # beyond this many elements the tail of the page is dropped
@@ -153,7 +153,7 @@ def _extract(body: bytes, url: str, content_type: str | None) -> ExtractedPage:
         page.no_answer = "no question found"
     else:
         page.page_type = "qa"
-    if page.page_type != "qa":
+    if page.page_type == "listing" or answer_chars < MIN_ANSWER_CHARS:
         page.answer, page.answer_blocks = "", []
 
     page.is_medical_insurance, page.topic = classify(page.question, page.answer)

@@ -276,7 +276,7 @@ def find_title_element(root, question: str):
         return None
     best = None
     for el in body.iter():
-        if not isinstance(el.tag, str) or el.tag in ("a", "title", "script", "style", "option"):
+        if el is body or not isinstance(el.tag, str) or el.tag in ("a", "title", "script", "style", "option"):
             continue
         own = (el.text or "") + "".join(c.tail or "" for c in el)
         if not own.strip() and not len(el):
@@ -297,7 +297,10 @@ def find_title_element(root, question: str):
 
 
 def pick_question(meta: PageMeta) -> str:
-    for cand in (meta.h1, meta.og_title, title_core(meta.title)):
+    og = meta.og_title
+    if og and og == meta.title:
+        og = title_core(og)  # og:title that is the whole <title>, site suffix and all
+    for cand in (meta.h1, og, title_core(meta.title)):
         q = strip_question(cand)
         if q:
             return q

@@ -30,7 +30,7 @@ _STRONG_HEADINGS = {
     "最新更新", "相关视频", "推荐视频", "相关话题", "热门话题", "友情链接", "相关政策解读", "相关稿件",
     "网友评论", "全部评论", "热门评论", "最新评论", "发表评论", "精彩评论", "用户评论", "评论区",
     "我要评论", "网友留言", "留言板", "我要留言", "评论", "留言", "网友回复", "全部回复", "热门回复",
-    "分享到", "分享至", "分享", "分享热榜", "热榜", "热门榜单", "人气榜",
+    "分享热榜", "热榜", "热门榜单", "人气榜",
 }  # fmt: skip
 _GENERIC_HEADING = re.compile(
     r"^(相关|热门|热点|推荐|猜你|大家|延伸|更多|其他|其它|最新|精彩|为你|为您|你可能|您可能|看了|网友|全部|"
@@ -260,6 +260,43 @@ def _heading_element(el, key: str):
     return node
 
 
+def _section_like(nodes: list, base: str, self_url: str) -> bool:
+    """Nodes that read like a recommendation / comment section: short, link-dense, or cards.
+
+    Real content (an article body beside the 相关链接 box of an old table layout) is long text with
+    few links: a section heading never swallows it.
+    """
+    text = sum(len(compact(element_text(n, 6000))) for n in nodes)
+    if text <= 150:
+        return True
+    links = 0
+    linked = 0
+    for n in nodes:
+        for a in n.iter("a"):
+            if page_link(a.get("href"), base):
+                links += 1
+                linked += len(compact(element_text(a, 300)))
+    if linked >= 0.3 * text:
+        return True
+    if links < 3 or (text - linked) / links > 300:
+        return False
+    return all(_cards_like(n, base) for n in nodes if len(compact(element_text(n, 200))) > 150)
+
+
+def _cards_like(node, base: str) -> bool:
+    """Most text-bearing children each hold a link: a list of cards, not an article with a few links."""
+    for _ in range(6):
+        kids = [c for c in node if _is_el(c)]
+        if len(kids) != 1:
+            break
+        node = kids[0]
+    kids = [c for c in node if _is_el(c) and element_text(c, 20)]
+    if len(kids) < 3:
+        return False
+    with_link = sum(1 for c in kids if any(page_link(a.get("href"), base) for a in c.iter("a")))
+    return with_link >= 0.6 * len(kids)
+
+
 def _link_density(el) -> float:
     total = len(compact(element_text(el, 4000)))
     if not total:
@@ -291,6 +328,8 @@ def _remove_heading_sections(root, base: str, self_url: str, protected: list, re
                 break
             if not _first_text_child(parent, node):
                 break
+            if not _section_like([c for c in parent if _is_el(c) and c is not node], base, self_url):
+                break  # the container holds real content besides this section: stop here
             node = parent
         if node is not head:
             before = len(report.related)
@@ -309,6 +348,8 @@ def _remove_heading_sections(root, base: str, self_url: str, protected: list, re
             if _contains(sib, protected):
                 break
             if sib.tag in _HEADING_TAGS and not is_noise_heading(element_text(sib, 60)):
+                break
+            if not _section_like([sib], base, self_url):
                 break
             victims.append(sib)
         before = len(report.related)

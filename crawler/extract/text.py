@@ -38,7 +38,7 @@ def element_text(el, limit: int | None = None) -> str:
     size = 0
     for chunk in el.itertext():
         parts.append(chunk)
-        size += len(chunk)
+        size += len(chunk.strip())
         if size > limit:
             break
     return squash("".join(parts))
