@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import threading
+import zlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -75,7 +76,12 @@ def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def minhash(shingle_set: set[str], num_perm: int = NUM_PERM) -> LeanMinHash:
-    m = MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME, permutations=_permutations(num_perm))
+    """The signature of a shingle set. CRC-32 as the base hash: stable across processes (stored in
+    ``Entry.minhash``), twice as fast as datasketch's SHA-1 default, and the affine permutations
+    mix it; distinct 3-character shingles practically never collide."""
+    m = MinHash(
+        num_perm=num_perm, seed=SEED, scheme=SCHEME, permutations=_permutations(num_perm), hashfunc=zlib.crc32
+    )
     m.update_batch([s.encode("utf-8") for s in shingle_set])
     return LeanMinHash(m)
 

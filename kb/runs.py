@@ -27,6 +27,7 @@ COUNTERS = {
     "off_topic": "off_topic",
     "duplicate": "duplicates",
     "conflict": "conflicts",
+    "robots_refused": "robots_refused",  # the crawler's: count(session, run_id, "robots_refused", fetched=False)
 }
 
 

@@ -294,3 +294,18 @@ def test_known_pages_flagged_unverified_first(db_url: str) -> None:
         assert all(p.next_due is not None for p in pages)
         assert runs.known_pages(s, due_before=later(hours=2)) == []
         assert len(runs.known_pages(s, site="sample-portal", due_before=later(days=3))) == 3
+
+
+def test_run_rules_and_counters(db_url: str) -> None:
+    q, a, _ = seed(1)
+    with kb_session(db_url) as s:
+        empty = runs.start_run(s, spider="discover", site="sample-portal", args={"max_pages": 5})
+        assert runs.finish_run(s, empty.id).status == "failed"  # nothing fetched
+        run = runs.start_run(s)
+        runs.count(s, run.id, "robots_refused", fetched=False)
+        ingest(s, snap(f"{PORTAL}/ask/a.html", q, a), run.id)
+        ingest(s, snap(f"{PORTAL}/ask/b.html", status=500), run.id)
+        s.commit()
+        done = runs.finish_run(s, run.id)
+        assert (done.status, done.fetched, done.new, done.failed, done.robots_refused) == ("ok", 2, 1, 1, 1)
+        assert done.finished_at is not None and json.loads(empty.args) == {"max_pages": 5}
