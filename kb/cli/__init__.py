@@ -17,7 +17,9 @@ from kb.db import DatabaseError
 
 def main(argv: list[str] | None = None) -> None:
     try:
-        app(args=argv, prog_name="kb", standalone_mode=False)
+        code = app(args=argv, prog_name="kb", standalone_mode=False)
+        if isinstance(code, int) and code:  # typer.Exit(n) comes back as a return value here
+            sys.exit(code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:

@@ -1,0 +1,83 @@
+"""The one pipeline: each Snapshot item goes to ``kb.ingest`` in its own transaction.
+
+The pipeline owns the run: it opens a Run when the spider opens (unless ``kb crawl`` made one and passed
+``KB_RUN_ID``), and closes it with its status when the spider closes. Robots.txt refusals are counted,
+not ingested (nothing was fetched).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from sqlalchemy import update
+
+from kb import runs
+from kb.db import session
+from kb.ingest import ingest
+from kb.models import Run
+from kb.snapshot import Snapshot
+
+log = logging.getLogger(__name__)
+
+
+class KBPipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.db = crawler.settings.get("KB_DB_URL")
+        self.run_id: int | None = crawler.settings.getint("KB_RUN_ID") or None
+        self.owns_run = self.run_id is None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> KBPipeline:
+        pipeline = cls(crawler)
+        # The close reason (finished, shutdown, closespider_*) only reaches spider_closed handlers.
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def open_spider(self, spider: Spider | None = None) -> None:
+        spider = spider or self.crawler.spider
+        if self.owns_run:
+            with session(self.db) as s:
+                run = runs.start_run(
+                    s,
+                    "crawl",
+                    spider=spider.name,
+                    site=getattr(spider, "site_name", None),
+                    args={"start_urls": getattr(spider, "start_urls_given", [])},
+                )
+                self.run_id = run.id
+        self.crawler.stats.set_value("kb/run_id", self.run_id)
+
+    def process_item(self, item: Snapshot, spider: Spider | None = None) -> Snapshot:
+        stats = self.crawler.stats
+        with session(self.db) as s:
+            if item.error == "robots":
+                runs.record_error(s, self.run_id, item.url, "robots", item.error_detail)
+                s.execute(
+                    update(Run).where(Run.id == self.run_id).values(robots_refused=Run.robots_refused + 1)
+                )
+                stats.inc_value("kb/robots_refused")
+                return item
+            result = ingest(s, item, self.run_id)
+        stats.inc_value(f"kb/{result.outcome}")
+        stats.inc_value("kb/ingested")
+        return item
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.run_id is None:
+            return
+        with session(self.db) as s:
+            run = s.get(Run, self.run_id)
+            if run is None:
+                return
+            args = json.loads(run.args or "{}")
+            args["finish_reason"] = reason
+            run.args = json.dumps(args, ensure_ascii=False, default=str)
+            s.add(run)
+            s.commit()
+            if self.owns_run:
+                status = "interrupted" if reason == "shutdown" else None
+                runs.finish_run(s, self.run_id, status)

@@ -1,0 +1,129 @@
+"""Run one crawl in this process: settings from one place, the run recorded by the pipeline.
+
+Resume: with a job folder, Scrapy keeps its queue and seen-set there, but that state is only sound
+after a clean stop (Ctrl-C lets Scrapy finish in-flight work; SIGKILL does not). We mark a clean stop
+with a ``kb-resumable`` file; a folder without the mark is wiped and the crawl starts from scratch (the
+KB makes that safe: ingest is idempotent, so refetching changes nothing twice).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+from scrapy.utils.project import get_project_settings
+
+RESUMABLE_MARK = "kb-resumable"
+SPIDERS = ("discover", "sitemap", "refresh")
+
+
+@dataclass
+class CrawlOutcome:
+    run_id: int | None
+    finish_reason: str
+    jobdir: str | None = None
+    resumed: bool = False
+    note: str = ""
+
+
+def default_jobdir(spider: str, targets: Sequence[str]) -> Path:
+    digest = hashlib.sha1("\n".join(sorted(targets)).encode("utf-8")).hexdigest()[:10]
+    return Path(".kb-jobs") / f"{spider}-{digest}"
+
+
+def prepare_jobdir(jobdir: Path, resume: bool) -> tuple[bool, str]:
+    """(resumed, note): keep a cleanly stopped job's state for --resume, else start from scratch."""
+    mark = jobdir / RESUMABLE_MARK
+    if resume and mark.exists():
+        mark.unlink()
+        return True, f"resuming the crawl saved in {jobdir}"
+    note = ""
+    if jobdir.exists():
+        if resume:
+            note = f"{jobdir} was not stopped cleanly: its state cannot be trusted, crawling from scratch"
+        shutil.rmtree(jobdir)
+    jobdir.mkdir(parents=True, exist_ok=True)
+    return False, note
+
+
+def crawl_settings(
+    *,
+    db: str,
+    delay: float | None = None,
+    max_pages: int | None = None,
+    jobdir: Path | None = None,
+    progress: bool = False,
+    extra: dict[str, Any] | None = None,
+) -> Settings:
+    settings = get_project_settings()
+    if not settings.get("BOT_NAME") == "yibao_kb":  # run from outside the repo: load our settings module
+        settings = Settings()
+        settings.setmodule("crawler.settings", priority="project")
+    settings.set("KB_DB_URL", db, priority="cmdline")
+    if delay is not None:
+        settings.set("DOWNLOAD_DELAY", delay, priority="cmdline")
+        settings.set("AUTOTHROTTLE_START_DELAY", max(delay, 0.01), priority="cmdline")
+        settings.set("DOWNLOAD_DELAY_JITTER", 0.5 if delay > 0 else 0, priority="cmdline")
+        if delay == 0:  # loopback crawls (tests, demo): no throttling, more parallelism per site
+            settings.set("AUTOTHROTTLE_ENABLED", False, priority="cmdline")
+            settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 8, priority="cmdline")
+            settings.set("RETRY_BACKOFF_BASE", 0.1, priority="cmdline")
+    if max_pages:
+        settings.set("CLOSESPIDER_PAGECOUNT", max_pages, priority="cmdline")
+    if jobdir is not None:
+        settings.set("JOBDIR", str(jobdir), priority="cmdline")
+    settings.set("KB_PROGRESS", progress, priority="cmdline")
+    for key, value in (extra or {}).items():
+        settings.set(key, value, priority="cmdline")
+    return settings
+
+
+def run_crawl(
+    spider: str = "discover",
+    *,
+    db: str,
+    start_urls: Sequence[str] = (),
+    site: str | None = None,
+    max_pages: int | None = None,
+    delay: float | None = None,
+    jobdir: Path | None = None,
+    resume: bool = False,
+    redis: str | None = None,
+    progress: bool = False,
+    spider_args: dict[str, Any] | None = None,
+    extra_settings: dict[str, Any] | None = None,
+) -> CrawlOutcome:
+    """Crawl until done (or stopped); the Twisted reactor runs once per process."""
+    targets = list(start_urls) or ([site] if site else [])
+    extra = dict(extra_settings or {})
+    if redis:
+        from crawler.redis import job_name, redis_settings
+
+        extra.update(redis_settings(redis, job_name(spider, targets)))
+    resumed, note = False, ""
+    if resume and jobdir is None:
+        jobdir = default_jobdir(spider, targets)
+    if jobdir is not None:
+        resumed, note = prepare_jobdir(jobdir, resume)
+    settings = crawl_settings(
+        db=db, delay=delay, max_pages=max_pages, jobdir=jobdir, progress=progress, extra=extra
+    )
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(spider)
+    kwargs: dict[str, Any] = {"start_url": list(start_urls), "site": site, **(spider_args or {})}
+    process.crawl(crawler, **kwargs)
+    process.start()
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    reason = str(stats.get("finish_reason", ""))
+    if jobdir is not None:
+        if reason == "shutdown":
+            (jobdir / RESUMABLE_MARK).write_text("stopped cleanly\n", encoding="utf-8")
+        else:
+            shutil.rmtree(jobdir, ignore_errors=True)
+    return CrawlOutcome(stats.get("kb/run_id"), reason, str(jobdir) if jobdir else None, resumed, note)

@@ -1,0 +1,71 @@
+"""Scrapy settings for every crawl: one place. ``crawler.run.crawl_settings`` layers CLI and profile overrides.
+
+Defaults are for real sites at night: polite (robots.txt, AutoThrottle, 1-2 requests per domain, a delay
+floor, Crawl-delay honoured), bounded (size, redirects, timeouts), and loud about faults (every one is
+recorded against its URL in the KB by the spiders' errbacks).
+"""
+
+from __future__ import annotations
+
+import os
+
+BOT_NAME = "yibao_kb"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# Who we are and how to reach us: sites read this in their logs.
+CONTACT_URL = os.environ.get("KB_CONTACT_URL", "https://github.com/yibao-kb/yibao-kb")
+USER_AGENT = os.environ.get(
+    "KB_USER_AGENT", f"yibao-kb/0.1 (+{CONTACT_URL}; medical-insurance Q&A knowledge base)"
+)
+
+ROBOTSTXT_OBEY = True
+ROBOTSTXT_PARSER = "scrapy.robotstxt.ProtegoRobotParser"
+
+# Politeness. AutoThrottle adapts the delay to the site's latency; DOWNLOAD_DELAY is the floor.
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+DOWNLOAD_DELAY_JITTER = 0.5  # ±50% around the delay
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+# Robustness: bounded in size, time and redirects; retried with backoff on 429 / 5xx (Retry-After honoured).
+DOWNLOAD_TIMEOUT = 20
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024  # also bounds decompressed size (gzip bombs)
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+REDIRECT_MAX_TIMES = 5
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+RETRY_BACKOFF_BASE = (
+    1.0  # s: first retry waits this, then doubles (crawler.middlewares.BackoffRetryMiddleware)
+)
+RETRY_AFTER_MAX = 120.0  # s: a longer Retry-After is not waited for (the fetch counts as failed)
+# Statuses the spiders must see (not the HttpError errback): revalidation and disappearance.
+HTTPERROR_ALLOWED_CODES = [304, 404, 410]
+DEPTH_LIMIT = 12
+DEPTH_PRIORITY = 0
+
+# Our own validators, not Scrapy's cache: HTTPCACHE stays off (see issue 7: it hides revalidation).
+HTTPCACHE_ENABLED = False
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = os.environ.get("KB_LOG_LEVEL", "WARNING")
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "crawler.middlewares.CrawlDelayMiddleware": 560,
+    "crawler.middlewares.OffDomainRedirectMiddleware": 650,
+}
+ITEM_PIPELINES = {"crawler.pipelines.KBPipeline": 300}
+EXTENSIONS = {
+    "crawler.extensions.Progress": 500,
+    "scrapy.extensions.remote_control.RemoteControl": None,  # no listening port on a crawler
+}
+
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"

@@ -1,0 +1,201 @@
+"""What every spider shares: Snapshot items from responses and from failures, conditional revisits.
+
+Spiders never write to the KB: they yield :class:`kb.snapshot.Snapshot` items and the pipeline ingests
+them. The KB's known pages (with their validators) come in as the ``known`` argument, or are read once
+when the spider opens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import (
+    ConnectError,
+    ConnectionLost,
+    ConnectionRefusedError,
+    DNSLookupError,
+    TCPTimedOutError,
+    TimeoutError,
+)
+from twisted.python.failure import Failure
+from twisted.web._newclient import ResponseFailed
+
+from crawler import profiles
+from crawler.extract import extract_page
+from crawler.urls import canonicalize, page_url
+from kb import clock
+from kb.runs import KnownPage
+from kb.snapshot import Snapshot
+
+
+def split_urls(value: str | Iterable[str] | None) -> list[str]:
+    """``-a start_url=a,b`` from ``scrapy crawl`` or a list from ``kb crawl``."""
+    if not value:
+        return []
+    if isinstance(value, str):
+        return [u.strip() for u in value.split(",") if u.strip()]
+    return [u for u in value if u]
+
+
+def failure_kind(failure: Failure) -> tuple[str, str]:
+    """A fault as (kind, detail): the words the run's error counts and FetchError rows use."""
+    exc = failure.value
+    detail = f"{type(exc).__name__}: {exc}"[:500]
+    if failure.check(HttpError):
+        status = exc.response.status
+        return ("http_429" if status == 429 else f"http_{status // 100}xx"), f"HTTP {status}"
+    if failure.check(IgnoreRequest):
+        text = str(exc)
+        if "robots.txt" in text:
+            return "robots", text
+        if text.startswith("offsite_redirect"):
+            return "offsite_redirect", text
+        if "redirect" in text:
+            return "redirect_loop", text
+        if "max size" in text or "maxsize" in text or "larger than" in text:
+            return "too_large", text
+        return "ignored", text
+    if failure.check(TimeoutError, TCPTimedOutError):
+        return "timeout", detail
+    if failure.check(DNSLookupError):
+        return "dns", detail
+    if failure.check(ResponseFailed):
+        reasons = " ".join(repr(r.value) for r in getattr(exc, "reasons", []))
+        if "_DataLoss" in reasons or "PotentialDataLoss" in reasons:
+            return "truncated", reasons[:500]
+        if "Cancelled" in reasons or "size" in reasons:
+            return "too_large", reasons[:500]
+        return "connection", reasons[:500] or detail
+    if failure.check(ConnectionRefusedError, ConnectionLost, ConnectError):
+        return "connection", detail
+    if "Cancelled" in type(exc).__name__ or "size" in str(exc):
+        return "too_large", detail
+    return "error", detail
+
+
+class KBSpider(scrapy.Spider):
+    """Base spider: profile lookup, known pages, items from responses and failures."""
+
+    def __init__(
+        self,
+        *args: Any,
+        start_url: str | list[str] | None = None,
+        site: str | None = None,
+        known: list[KnownPage] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.site_name = site
+        self.start_urls_given = [canonicalize(u) for u in split_urls(start_url)]
+        profile = profiles.get(site) if site else None
+        if profile and not self.start_urls_given:
+            self.start_urls_given = [canonicalize(u) for u in profile.start_urls]
+        hosts: list[str] = []
+        if profile:
+            hosts += list(profile.allowed_domains or profile.hosts)
+        hosts += [urlsplit(u).hostname or "" for u in self.start_urls_given]
+        self.allowed_domains = sorted({h for h in hosts if h})
+        self._known_arg = known
+        self.known: dict[str, KnownPage] = {}
+
+    # --- the KB's known pages --------------------------------------------------------------------
+
+    def load_known(self) -> None:
+        if self._known_arg is None:
+            from kb.db import session
+            from kb.runs import known_pages
+
+            with session(self.settings.get("KB_DB_URL")) as s:
+                self._known_arg = known_pages(s, site=self.site_name)
+        self.known = {k.url: k for k in self._known_arg if self.in_scope(k.url)}
+
+    def in_scope(self, url: str) -> bool:
+        if not self.allowed_domains:
+            return True
+        host = (urlsplit(url).hostname or "").lower()
+        return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
+
+    def request(
+        self,
+        url: str,
+        callback: Any = None,
+        *,
+        priority: int = 0,
+        meta: dict | None = None,
+        dont_filter: bool = False,
+    ) -> scrapy.Request:
+        """A request for ``url``: carries our stored validators when the KB knows the page."""
+        url = canonicalize(url)
+        headers = {}
+        known = self.known.get(url)
+        if known is not None and known.status != "gone":
+            if known.etag:
+                headers["If-None-Match"] = known.etag
+            if known.last_modified:
+                headers["If-Modified-Since"] = known.last_modified
+        return scrapy.Request(
+            url,
+            callback=callback or self.parse,
+            errback=self.failed,
+            headers=headers,
+            priority=priority,
+            meta={"page_url": url, "known": known is not None, **(meta or {})},
+            dont_filter=dont_filter,
+        )
+
+    # --- items ------------------------------------------------------------------------------------
+
+    def profile_for(self, url: str) -> profiles.Profile:
+        return profiles.get(self.site_name) if self.site_name else profiles.for_url(url)
+
+    def snapshot(self, url: str, status: int, **fields: Any) -> Snapshot:
+        profile = self.profile_for(url)
+        return Snapshot(
+            url=url,
+            status=status,
+            fetched_at=clock.now(),
+            site=profile.name,
+            priority=profile.priority,
+            gone_after=profile.gone_after,
+            **fields,
+        )
+
+    def response_item(self, response: Response) -> tuple[Snapshot | None, Any]:
+        """The Snapshot for a response and its extraction.
+
+        Listing and off-topic pages are items too: the KB keeps their validators, so the next run
+        revisits them with a conditional request (ingest stores no entry for them).
+        """
+        url = response.meta.get("page_url") or canonicalize(response.url)
+        headers = response.headers
+        validators = {
+            "etag": (headers.get(b"ETag") or b"").decode("latin-1") or None,
+            "last_modified": (headers.get(b"Last-Modified") or b"").decode("latin-1") or None,
+            "fetched_url": response.url,
+        }
+        if response.status in (304, 404, 410):
+            return self.snapshot(url, response.status, **validators), None
+        content_type = (headers.get(b"Content-Type") or b"").decode("latin-1") or None
+        page = extract_page(response.body, response.url, content_type)
+        url = page_url(response.url, page.canonical_url)
+        if not isinstance(response, TextResponse) and not (response.meta.get("known") or url in self.known):
+            return None, page  # an image or a PDF linked from a page: nothing to keep
+        item = self.snapshot(
+            url, response.status, content_type=content_type, body=response.body, page=page, **validators
+        )
+        return item, page
+
+    def failed(self, failure: Failure) -> Iterable[Snapshot]:
+        """Every fault becomes an item: the pipeline records it against its URL; no entry is touched."""
+        request = failure.request
+        kind, detail = failure_kind(failure)
+        status = failure.value.response.status if failure.check(HttpError) else 0
+        url = request.meta.get("page_url") or canonicalize(request.url)
+        self.crawler.stats.inc_value(f"kb/error/{kind}")
+        yield self.snapshot(url, status, error=kind, error_detail=detail, fetched_url=request.url)

@@ -1,0 +1,71 @@
+"""Canonical URLs: the page's identity. Tracking parameters and fragments never make a second page."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+# Exact parameter names that only say where a visitor came from.
+TRACKING_PARAMS = frozenset(
+    {
+        "from",
+        "spm",
+        "share",
+        "share_from",
+        "source",
+        "src",
+        "ref",
+        "referer",
+        "fromapp",
+        "fr",
+        "tt_from",
+        "scene",
+        "isappinstalled",
+        "wxshare_count",
+        "sharer_shareid",
+        "sharer_sharetime",
+        "timestamp",
+        "_t",
+        "fbclid",
+        "gclid",
+        "msclkid",
+        "yclid",
+        "mc_cid",
+        "mc_eid",
+        "igshid",
+        "from_source",
+        "share_token",
+        "bd_vid",
+        "sourcefrom",
+    }
+)
+TRACKING_PREFIXES = ("utm_", "hmsr", "hmpl", "hmcu", "hmkw", "hmci", "pk_", "mtm_")
+
+
+def is_tracking(name: str) -> bool:
+    low = name.lower()
+    return low in TRACKING_PARAMS or low.startswith(TRACKING_PREFIXES)
+
+
+def canonicalize(url: str) -> str:
+    """Lower-case scheme/host, default port dropped, tracking parameters and fragment dropped, query sorted."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    port = parts.port
+    netloc = host if port is None or (scheme, port) in {("http", 80), ("https", 443)} else f"{host}:{port}"
+    query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking(k))
+    path = parts.path or "/"
+    return urlunsplit((scheme, netloc, path, urlencode(query), ""))
+
+
+def same_host(a: str, b: str) -> bool:
+    return (urlsplit(a).hostname or "").lower() == (urlsplit(b).hostname or "").lower()
+
+
+def page_url(fetched_url: str, rel_canonical: str | None) -> str:
+    """The URL a fetched page is stored under: its rel=canonical when it stays on the same host."""
+    if rel_canonical:
+        target = urljoin(fetched_url, rel_canonical)
+        if urlsplit(target).scheme in {"http", "https"} and same_host(target, fetched_url):
+            return canonicalize(target)
+    return canonicalize(fetched_url)

@@ -1,0 +1,120 @@
+"""``kb crawl``: one Scrapy crawl into the KB, with a live display and a closing table."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from kb.cli.app import DbOption, app, console, err_console, fail
+
+
+@app.command()
+def crawl(
+    site: Annotated[
+        str | None, typer.Option("--site", help="Crawl a site by its profile (crawler/profiles/NAME.toml).")
+    ] = None,
+    start_url: Annotated[
+        list[str] | None,
+        typer.Option("--start-url", help="Start here (repeatable); the allowed domains follow."),
+    ] = None,
+    spider: Annotated[str, typer.Option("--spider", help="discover | sitemap | refresh")] = "discover",
+    max_pages: Annotated[
+        int | None, typer.Option("--max-pages", min=1, help="Stop after this many responses.")
+    ] = None,
+    delay: Annotated[
+        float | None,
+        typer.Option("--delay", min=0, help="Download delay floor in seconds (0 on loopback only)."),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue a crawl stopped cleanly (Ctrl-C).")
+    ] = False,
+    jobdir: Annotated[
+        Path | None, typer.Option("--jobdir", help="Where crawl state is kept for --resume.")
+    ] = None,
+    no_refresh: Annotated[
+        bool, typer.Option("--no-refresh", help="discover: do not revisit the KB's known pages.")
+    ] = False,
+    redis: Annotated[
+        str | None,
+        typer.Option("--redis", help="Share the crawl through Redis (scrapy-redis): one worker of many."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Crawl sites into the KB (exit 1 when the run failed: nothing fetched, or too many errors)."""
+    from crawler import profiles
+    from crawler.run import SPIDERS, run_crawl
+    from kb import runs
+    from kb.db import get_engine, resolve_url, session
+    from kb.models import Run
+
+    if spider not in SPIDERS:
+        fail(f"--spider must be one of {', '.join(SPIDERS)}, not {spider!r}")
+    if site and site not in profiles.all_profiles():
+        fail(f"no site profile {site!r} (known: {', '.join(sorted(profiles.all_profiles()))})")
+    urls = list(start_url or [])
+    for url in urls:
+        if not url.startswith(("http://", "https://")):
+            fail(f"--start-url must be an http(s) URL, not {url!r}")
+    if spider == "discover" and not urls and not (site and profiles.get(site).start_urls):
+        fail("discover needs --start-url URL or a --site whose profile has start_urls")
+    url = resolve_url(db)
+    get_engine(url)  # a bad --db is one line here, before Scrapy starts
+    if redis:
+        from crawler.redis import RedisUnavailable, join_crawl  # noqa: F401
+
+    outcome = run_crawl(
+        spider,
+        db=url,
+        start_urls=urls,
+        site=site,
+        max_pages=max_pages,
+        delay=delay,
+        jobdir=jobdir,
+        resume=resume,
+        redis=redis,
+        progress=sys.stderr.isatty(),
+        spider_args={"no_refresh": no_refresh} if spider == "discover" else None,
+    )
+    if outcome.note:
+        err_console.print(f"kb: {outcome.note}", highlight=False)
+    if outcome.run_id is None:
+        fail("the crawl did not start (see the log above)")
+    with session(url) as s:
+        run = s.get(Run, outcome.run_id)
+        assert run is not None
+        table = Table(title=f"run {run.id}: {run.spider} ({outcome.finish_reason})", title_justify="left")
+        table.add_column("pages")
+        table.add_column("count", justify="right")
+        for col in (
+            "fetched",
+            "new",
+            "changed",
+            "unchanged",
+            "not_modified",
+            "gone",
+            "failed",
+            "duplicates",
+            "conflicts",
+            "off_topic",
+            "robots_refused",
+        ):
+            table.add_row(
+                "304 not modified" if col == "not_modified" else col.replace("_", " "), str(getattr(run, col))
+            )
+        table.add_row("status", run.status)
+        console.print(table)
+        if run.errors and run.errors != "{}":
+            console.print(f"errors by kind: {run.errors}", highlight=False)
+        if outcome.finish_reason == "shutdown":
+            console.print(
+                f"stopped; `kb crawl --resume{' --jobdir ' + outcome.jobdir if outcome.jobdir else ''}` "
+                "continues it",
+                highlight=False,
+            )
+        status = runs.run_status(run) if run.status == "running" else run.status
+    if status == "failed":
+        raise typer.Exit(1)
