@@ -1,0 +1,211 @@
+"""crawler/redis.py: worker processes share one crawl through real Redis (scrapy-redis).
+
+A plain link-following Scrapy spider (written into tmp_path, run in its own processes) crawls the real
+sample site with crawler.redis.redis_settings; the assertions are on the site's own request log. The
+`kb crawl --redis` runs into PostgreSQL are in test_scaleout_kb.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from sample_site.server import SampleSite
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.redis
+
+WORKER = """\
+import json, sys
+from scrapy import Spider
+from scrapy.crawler import CrawlerProcess
+from scrapy.linkextractors import LinkExtractor
+from crawler.redis import redis_settings
+
+redis_url, job, out, *start_urls = sys.argv[1:]
+
+class Follow(Spider):
+    name = "follow"
+    allowed_domains = ["127.0.0.1", "127.0.0.2"]
+    links = LinkExtractor(deny_extensions=[])
+
+    async def start(self):
+        for url in start_urls:
+            yield self.make_request(url)
+
+    def make_request(self, url):
+        from scrapy import Request
+        return Request(url, callback=self.parse)
+
+    def parse(self, response):
+        with open(out, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps({"url": response.url, "status": response.status}) + "\\n")
+        if "html" in response.headers.get("Content-Type", b"").decode():
+            for link in self.links.extract_links(response):
+                yield self.make_request(link.url)
+
+settings = {
+    "ROBOTSTXT_OBEY": True,
+    "LOG_LEVEL": "INFO",
+    "TELNETCONSOLE_ENABLED": False,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 4,
+    "DOWNLOAD_DELAY": 0,
+    "HTTPERROR_ALLOW_ALL": True,
+}
+if redis_url != "-":
+    settings.update(redis_settings(redis_url, job, idle_timeout=1.5))
+process = CrawlerProcess(settings)
+process.crawl(Follow)
+process.start()
+"""
+
+
+def start_worker(tmp_path: Path, redis_url: str, job: str, n: int, start_urls: list[str]) -> subprocess.Popen:
+    script = tmp_path / "worker.py"
+    script.write_text(WORKER, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    log = open(tmp_path / f"worker{n}.log", "w")  # noqa: SIM115 - closed with the process
+    return subprocess.Popen(
+        [sys.executable, str(script), redis_url, job, str(tmp_path / f"fetched{n}.jsonl"), *start_urls],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=tmp_path,
+    )
+
+
+def fetched(tmp_path: Path, n: int) -> list[str]:
+    path = tmp_path / f"fetched{n}.jsonl"
+    return [json.loads(line)["url"] for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def page_hits(site: SampleSite) -> dict[tuple[str, str], int]:
+    hits: dict[tuple[str, str], int] = {}
+    for r in site.requests:
+        if r["path"] != "/robots.txt":
+            hits[(r["site"], r["path"])] = hits.get((r["site"], r["path"]), 0) + 1
+    return hits
+
+
+@pytest.mark.slow
+def test_two_workers_split_one_crawl_and_fetch_every_page_once(tmp_path: Path, redis_url: str) -> None:
+    import redis
+
+    with SampleSite(latency=0.02) as site:
+        (tmp_path / "single").mkdir()
+        single = start_worker(tmp_path / "single", "-", "-", 0, site.start_urls)
+        assert single.wait(timeout=60) == 0, (tmp_path / "single" / "worker0.log").read_text()[-3000:]
+        baseline = page_hits(site)
+        site.reset_log()
+
+        workers = [start_worker(tmp_path, redis_url, "follow:test", n, site.start_urls) for n in (1, 2)]
+        codes = [w.wait(timeout=60) for w in workers]
+        logs = "\n".join((tmp_path / f"worker{n}.log").read_text()[-3000:] for n in (1, 2))
+        assert codes == [0, 0], logs
+        hits = page_hits(site)
+        robots = sum(1 for r in site.requests if r["path"] == "/robots.txt")
+
+    # every page of the single-process crawl, each fetched exactly once, split between the two workers
+    assert set(hits) == set(baseline) and len(hits) > 50
+    assert {k: v for k, v in hits.items() if v != 1} == {}
+    one, two = fetched(tmp_path, 1), fetched(tmp_path, 2)
+    assert len(one) + len(two) == len(hits)
+    assert one and two, "both workers took part"
+    assert robots <= 4  # robots.txt: once per worker and site, never per page
+    assert "seeder" in logs and "joined" in logs
+    # the last worker out removed the crawl's keys: the next crawl starts afresh
+    client = redis.Redis.from_url(redis_url)
+    assert list(client.scan_iter(f"{os.environ['KB_REDIS_PREFIX']}*")) == []
+
+
+@pytest.mark.slow
+def test_a_worker_that_joins_late_fetches_nothing_twice(tmp_path: Path, redis_url: str) -> None:
+    """A worker started after the seeder is already crawling joins the same crawl (no second seeding)."""
+    with SampleSite(latency=0.05) as site:
+        first = start_worker(tmp_path, redis_url, "follow:late", 1, site.start_urls)
+        deadline = time.time() + 20
+        while not fetched(tmp_path, 1) and time.time() < deadline:
+            time.sleep(0.05)
+        second = start_worker(tmp_path, redis_url, "follow:late", 2, site.start_urls)
+        assert first.wait(timeout=60) == 0 and second.wait(timeout=60) == 0
+        hits = page_hits(site)
+    assert hits and max(hits.values()) == 1
+    assert hits[("portal", "/")] == 1 and hits[("city", "/")] == 1
+
+
+def test_redis_settings_use_the_prefix_and_a_fresh_crawl(redis_url: str) -> None:
+    from crawler.redis import job_name, redis_settings
+
+    job = job_name("discover", ["http://127.0.0.1:1/", "http://127.0.0.2:1/"])
+    assert job == job_name("discover", ["http://127.0.0.2:1/", "http://127.0.0.1:1/"])  # order-free
+    first = redis_settings(redis_url, job)
+    second = redis_settings(redis_url, job)
+    prefix = os.environ["KB_REDIS_PREFIX"]
+    a, b = first["KB_REDIS_CRAWL"], second["KB_REDIS_CRAWL"]
+    assert a.seeder and not b.seeder and a.crawl_id == b.crawl_id  # the second joins the first
+    assert first["SCHEDULER_QUEUE_KEY"].startswith(f"{prefix}:{job}:{a.crawl_id}")
+    assert first["SCHEDULER_PERSIST"] is True and first["SCHEDULER_IDLE_BEFORE_CLOSE"] == 0
+    other = redis_settings(redis_url, job_name("discover", ["http://127.0.0.3:1/"]))
+    assert other["KB_REDIS_CRAWL"].seeder  # another job is another crawl
+
+
+def test_unreachable_redis_is_one_clear_error() -> None:
+    from crawler.redis import RedisUnavailable, redis_settings
+
+    with pytest.raises(RedisUnavailable, match="cannot reach Redis at redis://127.0.0.1:9/0"):
+        redis_settings("redis://127.0.0.1:9/0", "x")
+
+
+ROBOTS_PROBE = """\
+import json, sys
+from scrapy import Request, Spider
+from scrapy.crawler import CrawlerProcess
+
+middleware, out, *urls = sys.argv[1:]
+
+class Probe(Spider):
+    name = "probe"
+
+    async def start(self):
+        for url in urls:
+            yield Request(url, dont_filter=True, callback=self.parse)
+
+    def parse(self, response):
+        with open(out, "a", encoding="utf-8") as fh:
+            fh.write(response.url + "\\n")
+
+settings = {"ROBOTSTXT_OBEY": True, "LOG_LEVEL": "WARNING", "TELNETCONSOLE_ENABLED": False}
+if middleware == "fixed":
+    from crawler.redis import ROBOTS_FIX
+    settings["DOWNLOADER_MIDDLEWARES"] = ROBOTS_FIX
+process = CrawlerProcess(settings)
+process.crawl(Probe)
+process.start()
+"""
+
+
+def test_every_request_waiting_for_robots_txt_obeys_it(tmp_path: Path) -> None:
+    """Many first requests to one site at once (a worker's first batch from the queue) all obey robots.txt."""
+    script = tmp_path / "probe.py"
+    script.write_text(ROBOTS_PROBE, encoding="utf-8")
+    out = tmp_path / "fetched.txt"
+    with SampleSite() as site:
+        private = next(p["path"] for p in SampleSite.manifest(1)["pages"] if p["kind"] == "robots_disallowed")
+        urls = [site.url("portal", "/")] + [site.url("portal", f"{private}?n={n}") for n in range(6)]
+        result = subprocess.run(
+            [sys.executable, str(script), "fixed", str(out), *urls],
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert site.hits("portal", private) == 0
+    assert out.read_text().splitlines() == [site.url("portal", "/")]
