@@ -56,9 +56,12 @@ def heading_key(text: str) -> str:
 
 def is_noise_heading(text: str) -> bool:
     key = heading_key(text)
-    if not key or len(key) > 12:
+    if not key or len(key) > 14:
         return False
-    return key in _STRONG_HEADINGS or bool(_GENERIC_HEADING.match(key) or _COMMENT_HEADING.match(key))
+    for k in (key, re.sub(r"^(点击)?(查看)?更多", "", key)):
+        if k in _STRONG_HEADINGS or _GENERIC_HEADING.match(k) or _COMMENT_HEADING.match(k):
+            return True
+    return False
 
 
 # Short blocks that are boilerplate by their words.

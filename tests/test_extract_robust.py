@@ -1,0 +1,96 @@
+"""extract_page never raises and stays bounded in time, whatever the bytes."""
+
+from __future__ import annotations
+
+import time
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from crawler.extract import ExtractedPage, extract_page
+
+TAGS = ["div", "p", "h1", "h3", "ul", "li", "a", "table", "tr", "td", "span", "script", "section", "br"]
+WORDS = ["医保", "报销", "相关推荐", "大家都在搜", "仅供参考", "请以官方公告为准", "不能代替面诊", "发布时间:2024-01-02",
+         "<", ">", "&amp;", "\x00", "\ufeff", "ICP备", "评论", "1.", "- ", "|"]  # fmt: skip
+
+
+def _check(page: ExtractedPage) -> None:
+    assert isinstance(page, ExtractedPage)
+    assert page.page_type in ("qa", "listing", "other")
+    assert isinstance(page.answer, str) and isinstance(page.question, str)
+    assert page.page_type == "qa" or page.no_answer
+    assert page.published is None or len(page.published) == 10
+    for link in page.related:
+        assert set(link) == {"title", "url"}
+
+
+@st.composite
+def html_soup(draw) -> bytes:
+    """Random, often broken, tag soup with the words the extractor reacts to."""
+    parts = []
+    for _ in range(draw(st.integers(0, 60))):
+        kind = draw(st.integers(0, 4))
+        tag = draw(st.sampled_from(TAGS))
+        if kind == 0:
+            attrs = draw(
+                st.sampled_from(
+                    ["", ' href="/q/1.html"', ' href="javascript:;"', ' class="x"', ' href="http://[::1"']
+                )
+            )
+            parts.append(f"<{tag}{attrs}>")
+        elif kind == 1:
+            parts.append(f"</{tag}>")
+        elif kind == 2:
+            parts.append(draw(st.sampled_from(WORDS)))
+        else:
+            parts.append(draw(st.text(max_size=30)))
+    text = "".join(parts)
+    encoding = draw(st.sampled_from(["utf-8", "gb18030", "utf-16", "latin-1"]))
+    prefix = draw(
+        st.sampled_from(
+            [b"", b"\xef\xbb\xbf", b'<meta charset="utf-8">', b'<?xml version="1.0" encoding="gbk"?>']
+        )
+    )
+    return prefix + text.encode(encoding, errors="replace")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    body=st.binary(max_size=3000), url=st.text(max_size=40), ctype=st.one_of(st.none(), st.text(max_size=40))
+)
+def test_random_bytes_never_raise(body: bytes, url: str, ctype: str | None) -> None:
+    _check(extract_page(body, url, ctype))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=html_soup())
+def test_tag_soup_never_raises(body: bytes) -> None:
+    _check(extract_page(body, "http://127.0.0.1/q/0.html", "text/html"))
+
+
+def test_huge_and_deep_pages_stay_bounded() -> None:
+    cases = [
+        b"<html><body>" + b"<div>" * 50_000 + "医保".encode() * 10 + b"</div>" * 50_000,
+        b"<html><body>" + b"<table><tr><td>" * 3000 + b"x",
+        b"<html><head><title>T</title></head><body><h1>T</h1>"
+        + ("<p>" + "医保报销比例是多少" * 30 + "</p>").encode() * 4000
+        + b"</body></html>",
+        b"<html><body>"
+        + b"".join(
+            b'<li><a href="/q/%d.html">question number %d here</a></li>' % (i, i) for i in range(20_000)
+        )
+        + b"</body></html>",
+        b'<html><head><script type="application/ld+json">' + b"[" * 100_000 + b"</script></head></html>",
+        b"<html><head><script>window.__INITIAL_STATE__="
+        + b'{"a":' * 5000
+        + b"1"
+        + b"}" * 5000
+        + b";</script>",
+    ]
+    for body in cases:
+        start = time.perf_counter()
+        page = extract_page(body, "http://127.0.0.1/x")
+        assert time.perf_counter() - start < 10
+        _check(page)
+    many = extract_page(cases[3], "http://127.0.0.1/x")
+    assert many.page_type == "listing"
