@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import Column, DateTime, Index, LargeBinary, Text, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
 
@@ -188,3 +188,12 @@ class FetchError(SQLModel, table=True):
     kind: str  # http_5xx, http_429, timeout, connection, too_large, redirect, robots, bad_body, ...
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     at: datetime = Timestamp()
+
+
+def _immutable(_mapper: Any, _connection: Any, target: Any) -> None:
+    raise ValueError(f"{type(target).__name__} rows are immutable: make a new one")
+
+
+# History is never rewritten: a changed answer is a new Version, a new body a new Body.
+event.listen(Version, "before_update", _immutable)
+event.listen(Body, "before_update", _immutable)

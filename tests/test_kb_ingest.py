@@ -309,3 +309,16 @@ def test_run_rules_and_counters(db_url: str) -> None:
         done = runs.finish_run(s, run.id)
         assert (done.status, done.fetched, done.new, done.failed, done.robots_refused) == ("ok", 2, 1, 1, 1)
         assert done.finished_at is not None and json.loads(empty.args) == {"max_pages": 5}
+
+
+def test_versions_are_immutable(db_url: str) -> None:
+    q, a, _ = seed(1)
+    with kb_session(db_url) as s:
+        ingest(s, snap(f"{PORTAL}/ask/a.html", q, a), None)
+        s.commit()
+        version = s.exec(select(Version)).one()
+        version.answer = "rewritten"
+        s.add(version)
+        with pytest.raises(ValueError, match="immutable"):
+            s.flush()
+        s.rollback()
