@@ -156,11 +156,48 @@ COMPONENT_DICTS = ("EXTENSIONS", "SPIDER_MIDDLEWARES", "DOWNLOADER_MIDDLEWARES")
 
 
 def apply_redis(settings: Any, url: str, job: str, *, idle_timeout: float = IDLE_TIMEOUT) -> None:
-    """Merge :func:`redis_settings` into a Scrapy ``Settings`` (the project's own middlewares/extensions kept)."""
+    """Merge :func:`redis_settings` into a Scrapy ``Settings`` (the project's own middlewares/extensions kept).
+
+    At "cmdline" priority: a shared crawl needs these exact values whatever the project sets.
+    """
     for name, value in redis_settings(url, job, idle_timeout=idle_timeout).items():
         if name in COMPONENT_DICTS:
             value = {**settings.getdict(name), **value}
         settings.set(name, value, priority="cmdline")
+
+
+def spider_job(spider: Any) -> str:
+    """The default job of a spider instance: its name and what it was asked to crawl."""
+    targets = [str(u) for u in getattr(spider, "start_urls", None) or []]
+    for attr in ("site", "sites", "start_url"):
+        value = getattr(spider, attr, None)
+        if value:
+            targets.append(f"{attr}={value}")
+    return job_name(spider.name, targets)
+
+
+class RedisAddon:
+    """Scrapy add-on: with the setting ``KB_REDIS_URL``, this crawl is one worker of a shared crawl.
+
+    The one switch for every way the spiders run: ``kb crawl --redis URL`` sets it, and so can
+    ``scrapy crawl discover -s KB_REDIS_URL=redis://...`` or scrapyd's ``setting=KB_REDIS_URL=...``.
+    ``KB_REDIS_JOB`` names the job explicitly (default: :func:`spider_job`), ``KB_REDIS_IDLE_TIMEOUT`` the
+    seconds of shared idleness that end the crawl. Without ``KB_REDIS_URL`` it does nothing.
+    """
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> RedisAddon:
+        return cls(crawler)
+
+    def update_settings(self, settings: Any) -> None:
+        url = settings.get("KB_REDIS_URL")
+        if not url:
+            return
+        job = settings.get("KB_REDIS_JOB") or spider_job(self.crawler.spider)
+        apply_redis(settings, url, job, idle_timeout=settings.getfloat("KB_REDIS_IDLE_TIMEOUT", IDLE_TIMEOUT))
 
 
 class RobotsTxtMiddleware(_RobotsBase):  # type: ignore[misc,valid-type]

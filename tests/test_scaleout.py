@@ -27,7 +27,6 @@ import json, sys
 from scrapy import Spider
 from scrapy.crawler import CrawlerProcess
 from scrapy.linkextractors import LinkExtractor
-from crawler.redis import redis_settings
 
 redis_url, job, out, *start_urls = sys.argv[1:]
 
@@ -59,8 +58,13 @@ settings = {
     "DOWNLOAD_DELAY": 0,
     "HTTPERROR_ALLOW_ALL": True,
 }
-if redis_url != "-":
-    settings.update(redis_settings(redis_url, job, idle_timeout=1.5))
+if redis_url != "-":  # the add-on path: what `kb crawl --redis` and `scrapy crawl -s KB_REDIS_URL=` use
+    settings.update({
+        "ADDONS": {"crawler.redis.RedisAddon": 0},
+        "KB_REDIS_URL": redis_url,
+        "KB_REDIS_JOB": job,
+        "KB_REDIS_IDLE_TIMEOUT": 1.5,
+    })
 process = CrawlerProcess(settings)
 process.crawl(Follow)
 process.start()
@@ -209,3 +213,17 @@ def test_every_request_waiting_for_robots_txt_obeys_it(tmp_path: Path) -> None:
         assert result.returncode == 0, result.stderr[-2000:]
         assert site.hits("portal", private) == 0
     assert out.read_text().splitlines() == [site.url("portal", "/")]
+
+
+def test_spider_job_names_the_spider_and_its_targets() -> None:
+    from scrapy import Spider
+
+    from crawler.redis import job_name, spider_job
+
+    class Discover(Spider):
+        name = "discover"
+
+    a = spider_job(Discover(start_url="http://127.0.0.1:1/"))
+    assert a == spider_job(Discover(start_url="http://127.0.0.1:1/"))
+    assert a != spider_job(Discover(start_url="http://127.0.0.2:1/"))
+    assert a.startswith("discover:") and a != job_name("discover", [])
