@@ -436,6 +436,14 @@ def _fetched(
     session.add(page)
 
     if page.entry_id:
+        # Lock order everywhere: page, then the dedupe lock (when a copy search may follow), then entry.
+        peek = session.get(Entry, page.entry_id)
+        if (
+            peek is not None
+            and peek.canonical_url != page.url
+            and chash not in (page.content_hash, peek.content_hash)
+        ):
+            _lock_dedupe(session)
         entry = _locked_entry(session, page.entry_id)
         assert entry is not None
         if was_gone:

@@ -322,3 +322,22 @@ def test_versions_are_immutable(db_url: str) -> None:
         with pytest.raises(ValueError, match="immutable"):
             s.flush()
         s.rollback()
+
+
+def test_a_secondary_source_that_changes(db_url: str) -> None:
+    q, a, _ = seed(1)
+    q2, a2, _ = seed(2)
+    portal, city = f"{PORTAL}/ask/s001.html", f"{CITY}/zcwd/s001.html"
+    with kb_session(db_url) as s:
+        r1 = ingest(s, snap(portal, q, a), None)
+        ingest(s, snap(city, q, a), None)  # official copy: canonical now
+        small = a.replace("主要体现在以下几个方面", "主要有以下几个方面")
+        still = ingest(s, snap(portal, q, small, at=later(1)), None)
+        assert (still.outcome, still.entry_id) == ("unchanged", r1.entry_id) and "still" in still.detail
+        assert len(s.exec(select(Version)).all()) == 1
+        # the portal page now answers something else: it leaves the entry and makes its own
+        moved = ingest(s, snap(portal, q2, a2, at=later(2)), None)
+        assert moved.outcome == "new" and moved.entry_id != r1.entry_id
+        assert s.get(Entry, r1.entry_id).canonical_url == city
+        pages = {p.url: p.entry_id for p in s.exec(select(Page)).all()}
+        assert pages == {city: r1.entry_id, portal: moved.entry_id}
