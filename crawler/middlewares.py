@@ -8,14 +8,15 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
-from protego import Protego
-from scrapy import Request, Spider
+from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import reactor, task
+
+from crawler.urls import canonicalize
 
 log = logging.getLogger(__name__)
 
@@ -47,19 +48,33 @@ def _slot(crawler: Crawler, request: Request):  # type: ignore[no-untyped-def]
 class BackoffRetryMiddleware(RetryMiddleware):
     """Retry 429 / 5xx after a wait: the server's Retry-After when it gives one, else exponential backoff.
 
-    The wait also raises the domain's download delay, so the whole site slows down, not just this URL.
-    A Retry-After beyond RETRY_AFTER_MAX is not waited for: the response goes on as a failed fetch.
+    The wait also raises the domain's download delay, so the whole site slows down, not just this URL;
+    each later good answer from that site halves it back toward the floor (DOWNLOAD_DELAY), so one 429
+    does not slow a night's crawl for good. A Retry-After beyond RETRY_AFTER_MAX is not waited for: the
+    response goes on as a failed fetch.
     """
 
     def __init__(self, settings) -> None:  # type: ignore[no-untyped-def]
         super().__init__(settings)
         self.backoff_base = settings.getfloat("RETRY_BACKOFF_BASE", 1.0)
         self.retry_after_max = settings.getfloat("RETRY_AFTER_MAX", 120.0)
+        self.floor = settings.getfloat("DOWNLOAD_DELAY", 0.0)
+        self.raised: set[int] = set()  # id() of slots whose delay a backoff raised
+
+    def _recover(self, request: Request) -> None:
+        slot = _slot(self.crawler, request)
+        if slot is None or id(slot) not in self.raised:
+            return
+        slot.delay = max(self.floor, slot.delay / 2)
+        if slot.delay <= self.floor + 1e-3:
+            self.raised.discard(id(slot))
 
     async def process_response(  # type: ignore[override]
         self, request: Request, response: Response, spider: Spider | None = None
     ) -> Request | Response:
         if request.meta.get("dont_retry") or response.status not in self.retry_http_codes:
+            if response.status < 400:
+                self._recover(request)
             return response
         wait = retry_after_seconds(response.headers.get(b"Retry-After"))
         if wait is not None and wait > self.retry_after_max:
@@ -72,6 +87,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
         slot = _slot(self.crawler, request)
         if slot is not None and slot.delay < wait:
             slot.delay = wait
+            self.raised.add(id(slot))
         self.crawler.stats.inc_value("kb/retry_waits")
         if wait > 0:
             await maybe_deferred_to_future(task.deferLater(reactor, wait, lambda: None))
@@ -79,43 +95,53 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
 
 class CrawlDelayMiddleware:
-    """Honour robots.txt ``Crawl-delay`` (Scrapy parses robots.txt but does not enforce it)."""
+    """Honour robots.txt ``Crawl-delay`` (Scrapy parses it but does not enforce it).
+
+    Scrapy's RobotsTxtMiddleware sends ``robots_parsed`` with its parser; we keep the delay per host and
+    raise that host's download-slot delay to it before each request. AutoThrottle is told not to adjust
+    those requests (``autothrottle_dont_adjust_delay``), so it can never lower the delay below the site's.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.user_agent = crawler.settings.get("USER_AGENT", "*")
+        self.user_agent = crawler.settings.get("ROBOTSTXT_USER_AGENT") or crawler.settings.get(
+            "USER_AGENT", "*"
+        )
+        self.max_delay = crawler.settings.getfloat("CRAWL_DELAY_MAX", 60.0)
         self.delays: dict[str, float] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlDelayMiddleware:
-        return cls(crawler)
+        mw = cls(crawler)
+        crawler.signals.connect(mw.robots_parsed, signal=signals.robots_parsed)
+        return mw
+
+    def robots_parsed(self, robotparser, request: Request) -> None:  # type: ignore[no-untyped-def]
+        try:
+            delay = robotparser.crawl_delay(self.user_agent)
+        except Exception:  # an unreadable robots.txt has no delay to honour
+            delay = None
+        if delay:
+            netloc = urlsplit(request.url).netloc
+            self.delays[netloc] = min(float(delay), self.max_delay)
+            self.crawler.stats.set_value(f"kb/crawl_delay/{netloc}", self.delays[netloc])
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
         delay = self.delays.get(urlsplit(request.url).netloc)
         if delay:
+            request.meta["autothrottle_dont_adjust_delay"] = True
             slot = _slot(self.crawler, request)
             if slot is not None and slot.delay < delay:
                 slot.delay = delay
         return None
 
-    def process_response(
-        self, request: Request, response: Response, spider: Spider | None = None
-    ) -> Response:
-        if urlsplit(request.url).path == "/robots.txt" and response.status == 200:
-            try:
-                delay = Protego.parse(response.text).crawl_delay(self.user_agent)
-            except Exception:  # an unreadable robots.txt has no delay to honour
-                delay = None
-            if delay:
-                self.delays[urlsplit(request.url).netloc] = float(delay)
-                self.crawler.stats.set_value(f"kb/crawl_delay/{urlsplit(request.url).netloc}", float(delay))
-        return response
-
 
 class OffDomainRedirectMiddleware:
-    """Refuse a redirect that leaves the spider's allowed domains (recorded as ``offsite_redirect``).
+    """Refuse a redirect that leaves the spider's allowed domains (recorded as ``offsite_redirect``),
+    and one that comes back to a URL of its own chain (``redirect_loop``).
 
-    Sits before RedirectMiddleware in the response chain, so the redirect is never followed.
+    Sits before RedirectMiddleware in the response chain, so the redirect is never followed. Without the
+    loop check, A -> B -> A ends silently: the dupefilter drops the second A and nothing is recorded.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -135,4 +161,7 @@ class OffDomainRedirectMiddleware:
         host = (urlsplit(target).hostname or "").lower()
         if allowed and not any(host == d or host.endswith("." + d) for d in allowed):
             raise IgnoreRequest(f"offsite_redirect: {request.url} -> {target}")
+        chain = [*request.meta.get("redirect_urls", []), request.url]
+        if canonicalize(target) in {canonicalize(u) for u in chain}:
+            raise IgnoreRequest(f"redirect_loop: {' -> '.join([*chain, target])}"[:500])
         return response

@@ -12,7 +12,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import (
@@ -44,7 +52,11 @@ def split_urls(value: str | Iterable[str] | None) -> list[str]:
 
 
 def failure_kind(failure: Failure) -> tuple[str, str]:
-    """A fault as (kind, detail): the words the run's error counts and FetchError rows use."""
+    """A fault as (kind, detail): the words the run's error counts and FetchError rows use.
+
+    Scrapy >= 2.19 wraps Twisted's errors in its own (``DownloadTimeoutError``, ``ResponseDataLossError``
+    ...); the Twisted ones are still matched for older downloaders and other handlers.
+    """
     exc = failure.value
     detail = f"{type(exc).__name__}: {exc}"[:500]
     if failure.check(HttpError):
@@ -52,31 +64,49 @@ def failure_kind(failure: Failure) -> tuple[str, str]:
         return ("http_429" if status == 429 else f"http_{status // 100}xx"), f"HTTP {status}"
     if failure.check(IgnoreRequest):
         text = str(exc)
-        if "robots.txt" in text:
+        low = text.lower()
+        if "robots.txt" in low:
             return "robots", text
-        if text.startswith("offsite_redirect"):
+        if low.startswith("offsite_redirect"):
             return "offsite_redirect", text
-        if "redirect" in text:
+        if "redirect" in low:
             return "redirect_loop", text
-        if "max size" in text or "maxsize" in text or "larger than" in text:
+        if "maxsize" in low or "max size" in low or "larger than" in low:
             return "too_large", text
         return "ignored", text
-    if failure.check(TimeoutError, TCPTimedOutError):
+    if failure.check(DownloadTimeoutError, TimeoutError, TCPTimedOutError):
         return "timeout", detail
-    if failure.check(DNSLookupError):
+    if failure.check(CannotResolveHostError, DNSLookupError):
         return "dns", detail
-    if failure.check(ResponseFailed):
-        reasons = " ".join(repr(r.value) for r in getattr(exc, "reasons", []))
-        if "_DataLoss" in reasons or "PotentialDataLoss" in reasons:
-            return "truncated", reasons[:500]
-        if "Cancelled" in reasons or "size" in reasons:
-            return "too_large", reasons[:500]
-        return "connection", reasons[:500] or detail
-    if failure.check(ConnectionRefusedError, ConnectionLost, ConnectError):
-        return "connection", detail
-    if "Cancelled" in type(exc).__name__ or "size" in str(exc):
+    if failure.check(ResponseDataLossError):
+        return "truncated", detail
+    if failure.check(DownloadCancelledError):
         return "too_large", detail
+    if failure.check(DownloadConnectionRefusedError, ConnectionRefusedError, ConnectionLost, ConnectError):
+        return "connection", detail
+    if failure.check(DownloadFailedError, ResponseFailed):
+        reasons = " ".join(repr(r.value) for r in getattr(exc, "reasons", [])) or str(exc)
+        if "DataLoss" in reasons:
+            return "truncated", detail
+        return "connection", detail
     return "error", detail
+
+
+def garbage_reason(response: Response) -> str | None:
+    """Why a 200 body that claims to be text cannot be a page (empty, binary), else None.
+
+    Such a body is a fault of the fetch, not news about the page: it must never replace what the KB has.
+    """
+    body = response.body
+    if not body.strip():
+        return "empty_body"
+    head = body[:8192]
+    if b"\x00" in head:
+        return "binary"
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    if controls > len(head) // 100:
+        return "binary"
+    return None
 
 
 class KBSpider(scrapy.Spider):
@@ -182,6 +212,10 @@ class KBSpider(scrapy.Spider):
         if response.status in (304, 404, 410):
             return self.snapshot(url, response.status, **validators), None
         content_type = (headers.get(b"Content-Type") or b"").decode("latin-1") or None
+        if isinstance(response, TextResponse) and (reason := garbage_reason(response)):
+            self.crawler.stats.inc_value(f"kb/error/{reason}")
+            detail = f"HTTP {response.status} {content_type or 'no content type'}, {len(response.body)} bytes"
+            return self.snapshot(url, response.status, error=reason, error_detail=detail, **validators), None
         page = extract_page(response.body, response.url, content_type)
         url = page_url(response.url, page.canonical_url)
         if not isinstance(response, TextResponse) and not (response.meta.get("known") or url in self.known):

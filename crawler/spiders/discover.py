@@ -35,10 +35,11 @@ class DiscoverSpider(KBSpider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.load_known()
         for url in self.start_urls_given:
-            yield self.request(url, priority=LISTING_PRIORITY, dont_filter=True)
+            yield self.request(url, priority=LISTING_PRIORITY)
         if not self.no_refresh:
             for url in self.known:
-                yield self.request(url)
+                if url not in self.start_urls_given:
+                    yield self.request(url)
 
     def parse(self, response: Response) -> Iterable[Snapshot | scrapy.Request]:
         item, page = self.response_item(response)

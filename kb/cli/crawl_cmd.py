@@ -35,6 +35,12 @@ def crawl(
     jobdir: Annotated[
         Path | None, typer.Option("--jobdir", help="Where crawl state is kept for --resume.")
     ] = None,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--timeout", min=0.1, help="Give up on a response after this many seconds (default 20)."
+        ),
+    ] = None,
     no_refresh: Annotated[
         bool, typer.Option("--no-refresh", help="discover: do not revisit the KB's known pages.")
     ] = False,
@@ -78,6 +84,7 @@ def crawl(
         redis=redis,
         progress=sys.stderr.isatty(),
         spider_args={"no_refresh": no_refresh} if spider == "discover" else None,
+        extra_settings={"DOWNLOAD_TIMEOUT": timeout} if timeout else None,
     )
     if outcome.note:
         err_console.print(f"kb: {outcome.note}", highlight=False)
