@@ -356,6 +356,102 @@ def t_wechat(p: dict[str, Any], n: Names) -> tuple[str, list[str]]:
     return page, noise
 
 
+def t_portal2(p: dict[str, Any], n: Names) -> tuple[str, list[str]]:
+    """Another health portal: logo h1, question in h2, whole-link cards with an ad between them,
+    comments without any heading, <time> date, <ol> breadcrumb, disclaimer after the answer."""
+    cards = p["related"][:10]
+    comments = [(USERS[(i + 2) % 6], COMMENTS[(i + p["k"] + 3) % 6]) for i in range(3)]
+    card_html = []
+    for i, r in enumerate(cards):
+        card_html.append(
+            f'<a class="{n("card")}" href="/wenda/{r["id"]}.html"><div class="{n("ct")}">{esc(r["title"])}</div>'
+            f'<div class="{n("cs")}">{esc(r["snippet"][:90])}</div><div class="{n("cm")}">{300 + i}阅读</div></a>'
+        )
+        if i == 4:
+            card_html.append(f'<div class="{n("adv")}"><img src="/ad.png"><span>广告</span></div>')
+    dis = f'<p class="{n("d")}">{esc(p["disclaimer"])}</p>' if p["disclaimer"] else ""
+    tip = f'<p class="{n("t")}">{esc(p["tip"])}</p>' if p["tip"] else ""
+    page = f"""<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>{esc(p["question"])}-健康一点通</title></head>
+<body><div class="{n("top")}"><h1><a href="/">健康一点通</a></h1><a href="/search">搜索</a></div>
+<ol class="{n("bc")}"><li><a href="/">首页</a> ›</li><li><a href="/yibao/">医保</a> ›</li><li>问答详情</li></ol>
+<article class="{n("art")}"><h2>{esc(p["question"])}</h2>
+<div class="{n("by")}"><span>健康一点通编辑部</span> <time datetime="{fmt(p["published"])}T10:00:00+08:00">{p["published"].month}月{p["published"].day}日</time></div>
+{answer_html(p["blocks"], "semantic")}
+{dis}{tip}
+</article>
+<div class="{n("cmts")}">
+{"".join(f'<div class="{n("c")}"><span>{u}</span><p>{esc(c)}</p><div><span>{2 + i}小时前</span> <a href="#r">回复</a> <span>赞 {5 + i}</span></div></div>' for i, (u, c) in enumerate(comments))}
+</div>
+<div class="{n("feed")}">{"".join(card_html)}</div>
+<footer><p>健康一点通 © 2024</p><p>沪ICP备20240001号</p></footer>
+</body></html>"""
+    noise = (
+        [r["title"] for r in cards] + [c for _u, c in comments] + ["健康一点通", "问答详情", "阅读", "小时前"]
+    )
+    return page, noise
+
+
+def t_baike(p: dict[str, Any], n: Names) -> tuple[str, list[str]]:
+    """An encyclopedia-style entry: a 目录 box of in-page anchors, 参考资料 links at the end,
+    only an 更新时间 (no publication date), tags, and an edit toolbar."""
+    heads = [b["text"] for b in p["blocks"] if b["type"] == "heading"][:6]
+    refs = p["related"][:4]
+    dis = f"<p>{esc(p['disclaimer'])}</p>" if p["disclaimer"] else ""
+    tip = f"<p>{esc(p['tip'])}</p>" if p["tip"] else ""
+    toc = "".join(f'<li><a href="#s{i}">{esc(h)}</a></li>' for i, h in enumerate(heads))
+    page = f"""<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>{esc(p["question"])}_医保百科</title>
+<meta name="description" content="{esc(p["question"])}"></head>
+<body><div class="{n("nav")}"><a href="/">医保百科</a> <a href="/cat">分类</a> <a href="/edit">编辑</a></div>
+<div class="{n("box")}"><h1>{esc(p["question"])}</h1>
+<div class="{n("tb")}"><a href="/edit">编辑</a> <a href="#">收藏</a> <span>浏览 {2000 + p["k"]}</span></div>
+<div class="{n("upd")}">更新时间:{fmt(p["updated"] or p["published"])}</div>
+{"<div class='" + n("toc") + "'><div>目录</div><ol>" + toc + "</ol></div>" if toc else ""}
+<div class="{n("txt")}">{dis}
+{answer_html(p["blocks"], "semantic")}
+{tip}</div>
+<div class="{n("ref")}"><h3>参考资料</h3><ol>{"".join(f'<li><a href="https://example.org/{r["id"]}">{esc(r["title"])}</a></li>' for r in refs)}</ol></div>
+<div class="{n("tags")}">词条标签:<a href="/t/1">医保</a> <a href="/t/2">社保</a></div></div>
+<div class="{n("ft")}">©2024 医保百科 | 使用百科前必读 | 百科协议</div>
+</body></html>"""
+    noise = [r["title"] for r in refs] + ["目录", "参考资料", "词条标签", "百科协议", "使用百科前必读"]
+    noise += [h for h in heads if False]
+    return page, noise
+
+
+def t_mip(p: dict[str, Any], n: Names) -> tuple[str, list[str]]:
+    """A MIP/AMP-style mobile page: custom tags, the question only in <title> with 问:, the answer
+    starting with 答:, <br>-separated paragraphs, a link-only related list without heading, an
+    icon share bar and JSON-LD dates inside @graph."""
+    rel = p["related"][:6]
+    ld = {
+        "@context": "https://schema.org",
+        "@graph": [
+            {"@type": "WebSite", "name": "健康问答"},
+            {"@type": "Article", "headline": p["question"], "datePublished": fmt(p["published"])},
+        ],
+    }
+    paras = []
+    if p["disclaimer"]:
+        paras.append(esc(p["disclaimer"]))
+    body_html = answer_html(p["blocks"], "bold")
+    page = f"""<!DOCTYPE html>
+<html mip><head><meta charset="utf-8"><title>问:{esc(p["question"])} - 健康问答</title>
+<script type="application/ld+json">{json.dumps(ld, ensure_ascii=False)}</script></head>
+<body><mip-fixed type="top"><div class="{n("hd")}">健康问答 <a href="/">首页</a></div></mip-fixed>
+<div class="{n("w")}"><div class="{n("ans")}">{"<br>".join(paras)}{"<br>" if paras else ""}<span>答:</span>
+{body_html}
+{f"<p>{esc(p['tip'])}</p>" if p["tip"] else ""}</div>
+<div class="{n("sh")}"><i class="{n("i1")}"></i>微信 <i class="{n("i2")}"></i>QQ <i class="{n("i3")}"></i>微博</div>
+<ul class="{n("rl")}">{"".join(f'<li><a href="/ask/{r["id"]}.html">{esc(r["title"])}</a></li>' for r in rel)}</ul></div>
+<mip-img src="/banner.png"></mip-img>
+<div class="{n("ft")}">健康问答网 版权所有</div>
+</body></html>"""
+    noise = [r["title"] for r in rel] + ["健康问答网", "微信 QQ 微博", "答:"]
+    return page, noise
+
+
 TEMPLATES = {
     "forum": t_forum,
     "news": t_news,
@@ -363,6 +459,9 @@ TEMPLATES = {
     "spa": t_spa,
     "zhidao": t_zhidao,
     "wechat": t_wechat,
+    "portal2": t_portal2,
+    "baike": t_baike,
+    "mip": t_mip,
 }
 
 
@@ -408,6 +507,8 @@ def _records() -> list[dict[str, Any]]:
             ]
             chips = seed["chips"] or [c["title"][:8] for c in others[:5]]
             updated = base + timedelta(days=20) if template in ("news", "wechat") and k % 2 == 0 else None
+            if template == "baike":
+                updated = base + timedelta(days=45)
             out.append(
                 {
                     "id": pid,
@@ -456,7 +557,7 @@ def build() -> list[dict[str, Any]]:
                 "answer": answer,
                 "has_verification_disclaimer": rec["disclaimer"] is not None,
                 "has_medical_tip": rec["tip"] is not None,
-                "published": rec["published"].isoformat(),
+                "published": None if rec["template"] == "baike" else rec["published"].isoformat(),
                 "updated": rec["updated"].isoformat() if rec["updated"] else None,
                 "is_medical_insurance": rec["on_topic"],
                 "noise": sorted({x for x in noise if x and x not in answer}),

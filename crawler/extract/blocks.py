@@ -126,69 +126,127 @@ def _table_block(rows: list[list[str]]) -> list[Block]:
 
 
 _BLOCK_TAGS = {
-    "p",
-    "div",
-    "section",
-    "article",
-    "blockquote",
-    "pre",
-    "dd",
-    "dt",
-    "main",
-    "center",
-    "td",
-    "li",
+    "p", "div", "section", "article", "blockquote", "pre", "dd", "dt", "dl", "main", "center", "td", "th",
+    "li", "ul", "ol", "table", "tr", "tbody", "thead", "tfoot", "h1", "h2", "h3", "h4", "h5", "h6", "header",
+    "footer", "aside", "nav", "figure", "figcaption", "address", "details", "summary", "fieldset", "form",
+    "hr", "body", "html", "caption", "menu", "hgroup",
+}  # fmt: skip
+_SKIP_TAGS = {
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "head",
+    "title",
+    "select",
+    "option",
+    "textarea",
+    "button",
 }
 
 
+def _is_block(el) -> bool:
+    tag = el.tag if isinstance(el.tag, str) else ""
+    return tag in _BLOCK_TAGS or "-" in tag  # custom elements (mip-*, x-*) act as blocks
+
+
 def from_html(el) -> list[Block]:
-    """An lxml HTML element (an answer from JSON-LD or app state, or a fallback) -> blocks."""
+    """An lxml HTML element -> blocks, in document order.
+
+    Inline runs (text, <b>, <a>, <span> …) between blocks become one paragraph each, split at <br>;
+    lists, tables and headings become typed blocks. Each block remembers nothing of its element:
+    callers match blocks by text.
+    """
     blocks: list[Block] = []
+    line: list[str] = []
 
-    def flush(lines: list[str]) -> None:
-        for line in lines:
-            blocks.append({"type": "paragraph", "text": line})
+    def flush() -> None:
+        text = squash("".join(line))
+        line.clear()
+        if text:
+            blocks.append({"type": "paragraph", "text": text})
 
-    def walk(node) -> None:
+    def walk(node, depth: int) -> None:
         tag = node.tag if isinstance(node.tag, str) else ""
-        if tag in ("script", "style", "noscript"):
+        if not tag or tag in _SKIP_TAGS or depth > 200:
+            return
+        if tag == "br":
+            flush()
             return
         if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            flush()
             text = " ".join(_inline_text(node))
             if text:
                 blocks.append({"type": "heading", "text": text, "level": int(tag[1])})
             return
         if tag in ("ul", "ol"):
+            flush()
             items = _list_items(node, "li", ("ul", "ol"))
             if items:
                 blocks.append({"type": "list", "ordered": tag == "ol", "items": items})
             return
         if tag == "table":
+            flush()
             blocks.extend(_table_block(_table_rows(node, "tr", ("td", "th"))))
             return
-        has_block_child = any(
-            isinstance(c.tag, str)
-            and (
-                c.tag in _BLOCK_TAGS
-                or c.tag in ("ul", "ol", "table")
-                or c.tag[:1] == "h"
-                and c.tag[1:].isdigit()
-            )
-            for c in node
-        )
-        if not has_block_child:
-            flush(_inline_text(node))
-            return
-        if node.text and squash(node.text):
-            flush([squash(node.text)])
+        block = _is_block(node)
+        if block:
+            flush()
+        if node.text:
+            line.append(node.text)
         for child in node:
-            if isinstance(child.tag, str):
-                walk(child)
-            if child.tail and squash(child.tail):
-                flush([squash(child.tail)])
+            walk(child, depth + 1)
+            if child.tail:
+                line.append(child.tail)
+        if block:
+            flush()
 
-    walk(el)
+    walk(el, 0)
+    flush()
     return blocks
+
+
+def select_by_text(blocks: list[Block], chosen: str) -> list[Block]:
+    """The blocks whose text the main-content finder chose (``chosen``: its output text, in order).
+
+    Blocks are found in ``chosen`` in document order (a cursor moves forward), so a short string
+    that merely occurs somewhere in the chosen text (a tag-cloud word) does not come back. A
+    heading the finder dropped is kept when the block after it is kept: it heads chosen content.
+    """
+    pool = "".join(chosen.split())
+    pos = 0
+
+    def picked(text: str) -> bool:
+        nonlocal pos
+        key = "".join(text.split())
+        if not key:
+            return False
+        idx = pool.find(key, pos)
+        if idx != -1 and (len(key) >= 20 or idx - pos <= 60):
+            pos = idx + len(key)
+            return True
+        if len(key) >= 20 and (key in pool or (len(key) > 40 and key[:20] in pool and key[-20:] in pool)):
+            return True
+        return False
+
+    keep: list[Block | None] = []
+    for block in blocks:
+        kind = block["type"]
+        if kind == "list":
+            items = [i for i in block["items"] if picked(i)]
+            keep.append({**block, "items": items} if items else None)
+        elif kind == "table":
+            cells = [c for row in block["rows"] for c in row if c]
+            hit = sum(1 for c in cells if picked(c))
+            keep.append(block if cells and hit >= 0.5 * len(cells) else None)
+        else:
+            keep.append(block if picked(block["text"]) else None)
+    next_kept = False
+    for i in range(len(blocks) - 1, -1, -1):
+        if keep[i] is None and blocks[i]["type"] == "heading" and next_kept and len(blocks[i]["text"]) <= 60:
+            keep[i] = blocks[i]
+        next_kept = keep[i] is not None
+    return [k for k in keep if k is not None]
 
 
 def render(blocks: list[Block]) -> str:

@@ -16,13 +16,22 @@ import trafilatura
 from lxml import etree
 
 from crawler.extract import appdata, noise
-from crawler.extract.blocks import Block, block_text, from_html, from_trafilatura_xml, merge_bullets, render
+from crawler.extract.blocks import (
+    Block,
+    block_text,
+    from_html,
+    from_trafilatura_xml,
+    merge_bullets,
+    render,
+    select_by_text,
+)
 from crawler.extract.decode import decode_body
 from crawler.extract.meta import (
     find_title_element,
     pick_h1,
     pick_question,
     read_meta,
+    site_names,
     strip_question,
     to_date,
     visible_dates,
@@ -32,11 +41,12 @@ from crawler.extract.notices import is_disclaimer, is_tip
 from crawler.extract.text import compact, element_text
 from crawler.extract.topic import classify
 
-EXTRACTOR_VERSION = "3"
+EXTRACTOR_VERSION = "4"
 
 MAX_BYTES = 3_000_000  # bigger bodies are cut: bounded time on huge pages
 MAX_ELEMENTS = 60_000  # beyond this many elements the tail of the page is dropped
 MIN_ANSWER_CHARS = 8
+_UPDATED_WORD = re.compile(r"更新|修改|编辑于|最后编辑|updated", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 
 
@@ -108,16 +118,18 @@ def _extract(body: bytes, url: str, content_type: str | None) -> ExtractedPage:
     body_el = root.find("body")
     visible = element_text(body_el if body_el is not None else root, 20_000)
     pub, upd = visible_dates(visible)
+    if not pub:
+        pub = _time_element(root)
     datelines = noise.clean_lines(root, protected)
     if not pub:
-        pub = next((d for line in datelines if (d := to_date(line))), None)
+        pub = next((d for line in datelines if not _UPDATED_WORD.search(line) and (d := to_date(line))), None)
     noise.unwrap_layout_tables(root)
     page.related = report.related + [r for r in appdata.related(meta, url) if r["url"] != url]
     page.published = meta.published or pub or appdata.published(meta)
     page.updated = meta.updated or upd
 
     blocks = _main_blocks(root, h1_el)
-    blocks, notes = _strip_notices(blocks, page.question)
+    blocks, notes = _strip_notices(blocks, page.question, site_names(meta))
     page.has_verification_disclaimer = notes["disclaimer"] is not None
     page.disclaimer = notes["disclaimer"]
     page.has_medical_tip = notes["tip"] is not None
@@ -127,7 +139,7 @@ def _extract(body: bytes, url: str, content_type: str | None) -> ExtractedPage:
         # A client-rendered shell: the answer lives in JSON-LD or the app state, if anywhere.
         app_blocks = appdata.answer_blocks(meta, page.question)
         if app_blocks and len(compact(render(app_blocks))) > len(compact(render(blocks))):
-            app_blocks, more = _strip_notices(app_blocks, page.question)
+            app_blocks, more = _strip_notices(app_blocks, page.question, site_names(meta))
             blocks = app_blocks
             if more["disclaimer"] and not page.has_verification_disclaimer:
                 page.has_verification_disclaimer, page.disclaimer = True, more["disclaimer"]
@@ -138,7 +150,7 @@ def _extract(body: bytes, url: str, content_type: str | None) -> ExtractedPage:
 
     page.answer_blocks = blocks
     page.answer = render(blocks)
-    if not page.published and page.answer:
+    if not page.published and not page.updated and page.answer:
         page.published = _htmldate(root)
 
     answer_chars = len(compact(page.answer))
@@ -161,8 +173,12 @@ def _extract(body: bytes, url: str, content_type: str | None) -> ExtractedPage:
 
 
 def _main_blocks(root, h1_el) -> list[Block]:
-    """trafilatura on the cleaned tree, as typed blocks; our own walk when it finds nothing."""
-    xml = None
+    """trafilatura chooses the main text on the cleaned tree; we render the chosen DOM blocks.
+
+    trafilatura's own XML can merge paragraphs around inline labels and drop headings; the DOM
+    keeps the page's real structure. When the DOM blocks do not cover what trafilatura chose
+    (text it assembled itself), its XML is used instead.
+    """
     try:
         xml = trafilatura.extract(
             root,
@@ -177,18 +193,42 @@ def _main_blocks(root, h1_el) -> list[Block]:
         )
     except Exception:  # noqa: BLE001 - trafilatura can fail on odd trees; fall back below
         xml = None
-    blocks = merge_bullets(from_trafilatura_xml(xml)) if xml else []
-    if not blocks:
-        body = root.find("body")
-        if body is not None:
-            blocks = from_html(body)
-    return blocks
+    body = root.find("body")
+    dom = from_html(body) if body is not None else []
+    if not xml:
+        return merge_bullets(dom)
+    xml_blocks = from_trafilatura_xml(xml)
+    chosen = render(xml_blocks)
+    picked = select_by_text(dom, chosen)
+    total = len(compact(chosen))
+    if total and len(compact(render(picked))) >= 0.85 * total:
+        return merge_bullets(picked)
+    return merge_bullets(xml_blocks)
 
 
-def _strip_notices(blocks: list[Block], question: str) -> tuple[list[Block], dict[str, Any]]:
+_NAV_WORDS = re.compile(
+    r"首页|主页|返回|登录|注册|搜索|菜单|导航|下载|APP|App|app|更多|频道|栏目|网站|[|/·>»\-\s]"
+)
+
+
+def _is_masthead(text: str, names: set[str]) -> bool:
+    """A line of nothing but the site's name(s) and navigation words ("健康问答 首页")."""
+    key = compact(text)
+    if not names or len(key) > 40:
+        return False
+    for name in sorted(names, key=len, reverse=True):
+        if name:
+            key = key.replace(name, "")
+    return len(key) < len(compact(text)) and not _NAV_WORDS.sub("", key)
+
+
+def _strip_notices(
+    blocks: list[Block], question: str, names: set[str] | None = None
+) -> tuple[list[Block], dict[str, Any]]:
     """Drop the question echo, disclaimer, tip, boilerplate lines and everything after a noise heading."""
     notes: dict[str, Any] = {"disclaimer": None, "tip": None}
     qkey = compact(question)
+    names = names or set()
     out: list[Block] = []
     for i, block in enumerate(blocks):
         text = block_text(block)
@@ -208,10 +248,19 @@ def _strip_notices(blocks: list[Block], question: str) -> tuple[list[Block], dic
                 if out:
                     break  # what follows a leftover 相关推荐 heading is its cards
                 continue
-            if noise.is_noise_line(text):
+            if noise.is_noise_line(text) or _is_masthead(text, names):
                 continue
         out.append(block)
     return out, notes
+
+
+def _time_element(root) -> str | None:
+    """The first <time datetime> left after cleaning (the cards' own <time>s are gone by then)."""
+    for el in root.iter("time"):
+        d = to_date(el.get("datetime") or "")
+        if d:
+            return d
+    return None
 
 
 def _htmldate(root) -> str | None:

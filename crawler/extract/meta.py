@@ -51,6 +51,10 @@ def title_core(title: str, site_names: list[str] | None = None) -> str:
     if not parts:
         return title
     first = parts[0]
+    # "问题-站名": a bare hyphen before a short, number-free site name.
+    head, sep, tail = first.rpartition("-")
+    if sep and len(compact(head)) >= 4 and 2 <= len(tail.strip()) <= 12 and not re.search(r"\d", tail):
+        first = head.strip()
     # "站名 - 问题" is rarer but happens: prefer the segment that is not a known site name.
     if site_names and first in site_names and len(parts) > 1:
         return parts[1]
@@ -62,7 +66,8 @@ def title_core(title: str, site_names: list[str] | None = None) -> str:
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 _DATE_COMPACT = re.compile(r"^((?:19|20)\d{2})(\d{2})(\d{2})")
 _VISIBLE_PUBLISHED = re.compile(
-    r"(发布时间|发布日期|发表时间|发表日期|发表于|发布于|成文日期|印发日期|时间|日期|提问时间|提问于)\s*[:：]?\s*"
+    r"(发布时间|发布日期|发表时间|发表日期|发表于|发布于|成文日期|印发日期|(?<!更新)(?<!修改)(?<!编辑)(?<!更改)时间|"
+    r"(?<!更新)(?<!修改)(?<!编辑)(?<!更改)日期|提问时间|提问于)\s*[:：]?\s*"
     r"((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})"
 )
 _VISIBLE_UPDATED = re.compile(
@@ -231,38 +236,48 @@ def read_meta(root, url: str) -> PageMeta:
     return meta
 
 
+def site_names(meta: PageMeta) -> set[str]:
+    """The <title> segments after the first: the site's and the section's names, never the question."""
+    parts = [compact(p) for p in _TITLE_SEP.split(meta.title or "") if p and p.strip()]
+    return set(parts[1:])
+
+
+def _is_logo(el) -> bool:
+    """An h1 that only links home: the site's logo."""
+    links = list(el.iter("a"))
+    return len(links) == 1 and (links[0].get("href") or "").strip() in (
+        "/",
+        "./",
+        "index.html",
+        "/index.html",
+    )
+
+
 def pick_h1(root, meta: PageMeta):
-    """The h1 that is the page's title: the one that agrees with <title>/og:title, else the first."""
+    """The h1 that is the page's title: the one that agrees with <title>/og:title; never the logo."""
     heads = []
     for el in root.iter("h1"):
         text = element_text(el, 300)
-        if text and len(text) <= 200:
+        if text and len(text) <= 200 and not _is_logo(el):
             heads.append((el, text))
         if len(heads) >= 10:
             break
+    names = site_names(meta)
+    heads = [(el, text) for el, text in heads if compact(text) not in names]
     if not heads:
         return None, ""
+    core = compact(title_core(meta.title))
     refs = [compact(meta.og_title), compact(meta.title)]
     for el, text in heads:
-        c = compact(text)
-        if any(r and (c == r or (len(c) >= 4 and r.startswith(c))) for r in refs):
+        c = compact(strip_question(text))
+        if c and (c == core or any(r and (c == r or (len(c) >= 4 and r.startswith(c))) for r in refs)):
             return el, text
     for el, text in heads:
-        c = compact(text)
+        c = compact(strip_question(text))
         if any(r and len(c) >= 4 and c in r for r in refs):
             return el, text
     if len(heads) == 1:
-        el, text = heads[0]
-        core = compact(title_core(meta.title))
-        # A lone h1 that is only the site's logo name (a suffix of <title>) is not the question.
-        if (
-            core
-            and core != compact(text)
-            and compact(meta.title).endswith(compact(text))
-            and len(heads[0][1]) < 12
-        ):
-            return None, ""
-        return el, text
+        return heads[0]
     return heads[0]
 
 

@@ -30,7 +30,7 @@ _STRONG_HEADINGS = {
     "最新更新", "相关视频", "推荐视频", "相关话题", "热门话题", "友情链接", "相关政策解读", "相关稿件",
     "网友评论", "全部评论", "热门评论", "最新评论", "发表评论", "精彩评论", "用户评论", "评论区",
     "我要评论", "网友留言", "留言板", "我要留言", "评论", "留言", "网友回复", "全部回复", "热门回复",
-    "分享热榜", "热榜", "热门榜单", "人气榜",
+    "分享热榜", "热榜", "热门榜单", "人气榜", "目录", "本页目录", "文章目录", "内容目录",
 }  # fmt: skip
 _GENERIC_HEADING = re.compile(
     r"^(相关|热门|热点|推荐|猜你|大家|延伸|更多|其他|其它|最新|精彩|为你|为您|你可能|您可能|看了|网友|全部|"
@@ -115,6 +115,9 @@ _COUNTER_WORDS = re.compile(
     r"有用|没用|有帮助|没帮助|赞|踩|分享|转发|举报|[:：·•|/\-—()（）\[\]【】,，\s]"
 )
 _LOADING = re.compile(r"^(加载中|正在加载|数据加载中|loading|请稍候|请开启JavaScript.*)[.。…]*$", re.I)
+_SHARE_ONLY = re.compile(
+    r"^((分享到|分享至|分享|微信|朋友圈|微博|新浪微博|QQ空间|QQ|qq|豆瓣|复制链接|海报|知乎|钉钉|收藏|打印)\s*[:：|/·]?\s*){2,}$"
+)
 _USER_PATH = re.compile(
     r"/(user|users|u|space|member|members|people|profile|home|uid|author|tag|tags)/", re.I
 )
@@ -169,7 +172,7 @@ def is_noise_line(text: str, weak: bool = True) -> bool:
         return True
     if not weak:
         return False
-    if compact(t) in _LABELS or _LOADING.match(t):
+    if compact(t).rstrip(":：") in _LABELS or _LOADING.match(t) or _SHARE_ONLY.match(t):
         return True
     if len(t) <= 80 and (_is_byline(t) or _is_counter(t)):
         return True
@@ -369,8 +372,13 @@ def _signature(el) -> tuple:
     return (el.tag, tuple(c.tag for c in el if _is_el(c))[:8])
 
 
+_CARD_MAX = 800  # a card is a title and a snippet: an article body is never one
+
+
 def _card_link(el, base: str, self_url: str) -> bool:
     """A card links to another page with a title-like text (not a username or a menu word)."""
+    if len(compact(element_text(el, _CARD_MAX + 50))) > _CARD_MAX:
+        return False
     links = [el] if el.tag == "a" else list(el.iter("a"))
     for a in links[:6]:
         url = page_link(a.get("href"), base)
@@ -382,8 +390,28 @@ def _card_link(el, base: str, self_url: str) -> bool:
     return False
 
 
+def _same_shape(a, b) -> bool:
+    """Siblings of one kind: same tag and the same class attribute or the same child tags."""
+    if a.tag != b.tag:
+        return False
+    sa, sb = _signature(a), _signature(b)
+    if sa == sb:
+        return True
+    ca, cb = (a.get("class") or "").strip(), (b.get("class") or "").strip()
+    if not ca or ca != cb:
+        return False
+    # Same class, a child more or less (an image, a date): still one kind of card.
+    ta, tb = set(sa[1]), set(sb[1])
+    return bool(ta | tb) and len(ta & tb) >= 0.6 * len(ta | tb) and abs(len(sa[1]) - len(sb[1])) <= 2
+
+
+def _is_filler(el) -> bool:
+    """A divider or empty spacer between cards (hr, br, an empty div): it does not break a run."""
+    return el.tag in ("hr", "br") or (not element_text(el, 5) and next(el.iter("img"), None) is None)
+
+
 def find_card_runs(root, base: str, self_url: str, protected: list) -> list[list]:
-    """Runs (≥3) of consecutive same-shape siblings that each link to another page."""
+    """Runs (>=3) of consecutive same-shape siblings that each link to another page."""
     runs: list[list] = []
     for parent in root.iter():
         if not _is_el(parent) or parent.tag in ("table", "tbody", "thead", "tr", "head"):
@@ -392,21 +420,21 @@ def find_card_runs(root, base: str, self_url: str, protected: list) -> list[list
         if len(kids) < 3:
             continue
         run: list = []
-        sig = None
         for kid in kids + [None]:
+            if kid is not None and run and _is_filler(kid):
+                continue
             if kid is not None and kid.tag not in _HEADING_TAGS and not _contains(kid, protected):
-                ksig = _signature(kid)
                 if _card_link(kid, base, self_url):
-                    if run and ksig == sig:
+                    if run and _same_shape(run[-1], kid):
                         run.append(kid)
                         continue
                     if len(run) >= 3:
                         runs.append(run)
-                    run, sig = [kid], ksig
+                    run = [kid]
                     continue
             if len(run) >= 3:
                 runs.append(run)
-            run, sig = [], None
+            run = []
     # Keep the outermost runs only (a card may itself hold a run of links).
     out = []
     members = {id(el) for run in runs for el in run}
@@ -415,6 +443,37 @@ def find_card_runs(root, base: str, self_url: str, protected: list) -> list[list
             continue
         out.append(run)
     return out
+
+
+_TIME = re.compile(
+    r"\d{1,2}:\d{2}|\d+\s*(秒|分钟|小时|天|周|个月|月|年)前|昨天|前天|刚刚|(19|20)\d{2}[-/.年]\d{1,2}"
+)
+_REPLY = re.compile(r"回复|点赞|赞\s*\(?\d|举报|\d+\s*楼|#\d+|沙发|板凳|楼主|网友|游客|匿名")
+
+
+def find_comment_runs(root, protected: list) -> list[list]:
+    """Runs (>=2) of same-shape siblings that read like comments: a time stamp plus 回复 / 赞 / 楼."""
+    runs: list[list] = []
+    for parent in root.iter():
+        if not _is_el(parent) or parent.tag in ("table", "tbody", "thead", "tr", "head", "html"):
+            continue
+        kids = [c for c in parent if _is_el(c) and not _is_filler(c)]
+        if len(kids) < 2:
+            continue
+        run: list = []
+        for kid in kids + [None]:
+            ok = False
+            if kid is not None and not _contains(kid, protected) and kid.tag not in _HEADING_TAGS:
+                text = element_text(kid, 600)
+                ok = len(text) <= 600 and bool(_TIME.search(text)) and bool(_REPLY.search(text))
+            if ok and (not run or _same_shape(run[-1], kid)):
+                run.append(kid)
+                continue
+            if len(run) >= 2:
+                runs.append(run)
+            run = [kid] if ok else []
+    members = {id(el) for run in runs for el in run}
+    return [run for run in runs if not _has_ancestor_in(run[0], members)]
 
 
 def _has_ancestor_in(el, ids: set[int]) -> bool:
@@ -505,6 +564,24 @@ def drop_before(root, anchor) -> None:
             ancestor.remove(sib)
 
 
+def _remove_tocs(root, protected: list) -> None:
+    """Tables of contents: lists whose every item is a link to an anchor on the same page."""
+    for lst in list(root.iter("ul", "ol")):
+        if lst.getparent() is None or _contains(lst, protected):
+            continue
+        items = [li for li in lst if _is_el(li) and li.tag == "li"]
+        if len(items) < 3:
+            continue
+        anchored = 0
+        for li in items:
+            links = list(li.iter("a"))
+            href = (links[0].get("href") or "").strip() if links else ""
+            if href.startswith("#") and len(element_text(li, 80)) <= len(element_text(links[0], 80)) + 4:
+                anchored += 1
+        if anchored == len(items):
+            _drop(lst)
+
+
 def clean_structure(root, base: str, self_url: str, protected: list) -> NoiseReport:
     """First stage: furniture before the title, boilerplate tags, noise-headed sections, card runs.
 
@@ -528,6 +605,10 @@ def clean_structure(root, base: str, self_url: str, protected: list) -> NoiseRep
             _drop(el)
     _remove_heading_sections(root, base, self_url, protected, report)
     remove_card_runs(find_card_runs(root, base, self_url, protected), base, self_url, report)
+    _remove_tocs(root, protected)
+    for run in find_comment_runs(root, protected):
+        for el in run:
+            _drop(el)
     return report
 
 
@@ -570,12 +651,21 @@ def _is_layout_table(table) -> bool:
     return max(widths) <= 1
 
 
+def _nearest_table(el):
+    p = el.getparent()
+    while p is not None and p.tag != "table":
+        p = p.getparent()
+    return p
+
+
 def unwrap_layout_tables(root) -> None:
     """Turn layout tables into plain divs, so only data tables reach the answer as tables."""
     for table in reversed(list(root.iter("table"))):
         if not _is_layout_table(table):
             continue
         for el in list(table.iter("tr", "td", "th", "tbody", "thead", "tfoot", "caption")):
+            if _nearest_table(el) is not table:
+                continue  # a data table nested in a layout cell keeps its own rows
             el.tag = "div"
             for attr in ("width", "height", "colspan", "rowspan", "align", "valign", "bgcolor"):
                 el.attrib.pop(attr, None)

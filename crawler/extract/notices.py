@@ -27,9 +27,13 @@ _DEFER = re.compile(
     r"[^。！!；;]{0,24}(公布|发布|公告|规定|政策|解释|通知|文件|口径|要求|答复)[^。！!；;]{0,6}为准"
 )
 # The medical tip: "cannot replace a visit to a doctor", "follow the doctor's orders".
-_TIP = re.compile(
-    r"不能(代替|替代|取代)(面诊|就医|医生|专业医疗|诊断|医疗)|不(可|能)作为(诊断|治疗)(依据|建议)|"
-    r"遵医嘱|请(尽快|及时|立即)就医|如有不适.{0,6}就医|不能替代专业医疗建议"
+_TIP_STRONG = re.compile(
+    r"不(能|可|可以|应|宜)?(代替|替代|取代)(医生|医师)?(面诊|就医|医生|专业医疗|诊断|诊疗|医疗|治疗|看病)|"
+    r"不(可|能|应)?(作为|构成|视为).{0,4}(诊断|治疗|诊疗|用药|就医|医疗).{0,2}(依据|建议|参考|意见)"
+)
+_TIP_WEAK = re.compile(
+    r"遵医嘱|在医生指导下|请(尽快|及时|立即|到正规医院|前往医院)就医|如有不适.{0,6}就医|咨询(专业)?(医生|医师)|"
+    r"医学知识仅供参考|切勿自行用药"
 )
 _TIP_LEAD = re.compile(r"^(温馨)?提示\s*[:：]|^(医疗|健康|风险)?(提示|提醒|声明)\s*[:：]|^免责声明\s*[:：]?")
 
@@ -38,19 +42,24 @@ def is_tip(text: str) -> bool:
     t = compact(text)
     if not t or len(t) > 600:
         return False
-    hits = len(_TIP.findall(t))
-    return hits >= 2 or (hits >= 1 and (bool(_TIP_LEAD.match(t)) or len(t) < 160))
+    strong = bool(_TIP_STRONG.search(t))
+    weak = len(_TIP_WEAK.findall(t))
+    lead = bool(_TIP_LEAD.match(t))
+    return (strong and (len(t) < 300 or lead or weak >= 1)) or weak >= 2 or (weak >= 1 and lead)
+
+
+_FOOTERISH = re.compile(r"版权所有|ICP|©|Copyright|备案号", re.I)
 
 
 def is_disclaimer(text: str) -> bool:
     """A whole block that exists to say: unverified, check the official source."""
     t = compact(text)
-    if not t or len(t) > 500 or is_tip(t):
+    if not t or len(t) > 500 or is_tip(t) or _FOOTERISH.search(t):
         return False
     ref = bool(_REFERENCE.search(t))
     verify = bool(_VERIFY.search(t))
     source = bool(_SOURCE.search(t))
-    if ref and (verify or source):
+    if ref and (verify or source or len(t) <= 30):
         return True
     if source and verify and len(t) < 300:
         return True
