@@ -128,9 +128,11 @@ def join_crawl(url: str, job: str) -> SharedCrawl:
 
 
 def redis_settings(url: str, job: str, *, idle_timeout: float = IDLE_TIMEOUT) -> dict[str, Any]:
-    """Settings to merge over the project's for a worker of ``job``'s shared crawl (connects to Redis).
+    """Settings to lay over the project's for a worker of ``job``'s shared crawl (connects to Redis).
 
-    Raises RedisUnavailable when Redis does not answer.
+    Plain values only, plus the add-on that merges this module's middlewares and extension into the
+    project's own at crawl start: so setting each key with ``settings.set`` never drops a project
+    middleware. Raises RedisUnavailable when Redis does not answer.
     """
     crawl = join_crawl(url, job)
     return {
@@ -144,26 +146,19 @@ def redis_settings(url: str, job: str, *, idle_timeout: float = IDLE_TIMEOUT) ->
         "SCHEDULER_FLUSH_ON_START": False,
         "SCHEDULER_IDLE_BEFORE_CLOSE": 0,
         "REDIS_URL": url,
+        "KB_REDIS_URL": url,
         "KB_REDIS_CRAWL": crawl,
         "KB_REDIS_IDLE_TIMEOUT": idle_timeout,
-        "EXTENSIONS": {"crawler.redis.SharedCrawlWorker": 100},
-        "SPIDER_MIDDLEWARES": {"crawler.redis.SeedOnce": 10},
-        "DOWNLOADER_MIDDLEWARES": ROBOTS_FIX,
+        "ADDONS": {"crawler.redis.RedisAddon": 0},
     }
 
 
-COMPONENT_DICTS = ("EXTENSIONS", "SPIDER_MIDDLEWARES", "DOWNLOADER_MIDDLEWARES")
-
-
-def apply_redis(settings: Any, url: str, job: str, *, idle_timeout: float = IDLE_TIMEOUT) -> None:
-    """Merge :func:`redis_settings` into a Scrapy ``Settings`` (the project's own middlewares/extensions kept).
-
-    At "cmdline" priority: a shared crawl needs these exact values whatever the project sets.
-    """
-    for name, value in redis_settings(url, job, idle_timeout=idle_timeout).items():
-        if name in COMPONENT_DICTS:
-            value = {**settings.getdict(name), **value}
-        settings.set(name, value, priority="cmdline")
+# What a worker adds to the project's components (merged by RedisAddon, never replacing them).
+COMPONENTS: dict[str, dict[str, int | None]] = {
+    "EXTENSIONS": {"crawler.redis.SharedCrawlWorker": 100},
+    "SPIDER_MIDDLEWARES": {"crawler.redis.SeedOnce": 10},
+    "DOWNLOADER_MIDDLEWARES": ROBOTS_FIX,
+}
 
 
 def spider_job(spider: Any) -> str:
@@ -179,10 +174,11 @@ def spider_job(spider: Any) -> str:
 class RedisAddon:
     """Scrapy add-on: with the setting ``KB_REDIS_URL``, this crawl is one worker of a shared crawl.
 
-    The one switch for every way the spiders run: ``kb crawl --redis URL`` sets it, and so can
-    ``scrapy crawl discover -s KB_REDIS_URL=redis://...`` or scrapyd's ``setting=KB_REDIS_URL=...``.
-    ``KB_REDIS_JOB`` names the job explicitly (default: :func:`spider_job`), ``KB_REDIS_IDLE_TIMEOUT`` the
-    seconds of shared idleness that end the crawl. Without ``KB_REDIS_URL`` it does nothing.
+    The one switch for every way the spiders run: ``kb crawl --redis URL`` (through
+    :func:`redis_settings`), ``scrapy crawl discover -s KB_REDIS_URL=redis://...`` or scrapyd's
+    ``setting=KB_REDIS_URL=...`` (list the add-on in ADDONS, or pass it too). ``KB_REDIS_JOB`` names the
+    job (default: :func:`spider_job`), ``KB_REDIS_IDLE_TIMEOUT`` the seconds of shared idleness that end
+    the crawl. Without ``KB_REDIS_URL`` it does nothing.
     """
 
     def __init__(self, crawler: Any) -> None:
@@ -196,8 +192,14 @@ class RedisAddon:
         url = settings.get("KB_REDIS_URL")
         if not url:
             return
-        job = settings.get("KB_REDIS_JOB") or spider_job(self.crawler.spider)
-        apply_redis(settings, url, job, idle_timeout=settings.getfloat("KB_REDIS_IDLE_TIMEOUT", IDLE_TIMEOUT))
+        if settings.get("KB_REDIS_CRAWL") is None:  # not joined yet (scrapy crawl / scrapyd)
+            job = settings.get("KB_REDIS_JOB") or spider_job(self.crawler.spider)
+            idle = settings.getfloat("KB_REDIS_IDLE_TIMEOUT", IDLE_TIMEOUT)
+            for name, value in redis_settings(url, job, idle_timeout=idle).items():
+                if name != "ADDONS":
+                    settings.set(name, value, priority="cmdline")
+        for name, components in COMPONENTS.items():
+            settings.set(name, {**settings.getdict(name), **components}, priority="cmdline")
 
 
 class RobotsTxtMiddleware(_RobotsBase):  # type: ignore[misc,valid-type]

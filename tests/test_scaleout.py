@@ -117,12 +117,13 @@ def test_two_workers_split_one_crawl_and_fetch_every_page_once(tmp_path: Path, r
         robots = sum(1 for r in site.requests if r["path"] == "/robots.txt")
 
     # every page of the single-process crawl, each fetched exactly once, split between the two workers
-    assert set(hits) == set(baseline) and len(hits) > 50
-    assert {k: v for k, v in hits.items() if v != 1} == {}
+    assert len(hits) > 50
+    assert set(hits) == set(baseline), (set(hits) ^ set(baseline), logs)
+    assert {k: v for k, v in hits.items() if v != 1} == {}, logs
     one, two = fetched(tmp_path, 1), fetched(tmp_path, 2)
     assert len(one) + len(two) == len(hits)
-    assert one and two, "both workers took part"
-    assert robots <= 4  # robots.txt: once per worker and site, never per page
+    assert one and two, ("both workers took part", len(one), len(two), logs)
+    assert robots <= 4, logs  # robots.txt: once per worker and site, never per page
     assert "seeder" in logs and "joined" in logs
     # the last worker out removed the crawl's keys: the next crawl starts afresh
     client = redis.Redis.from_url(redis_url)
@@ -227,3 +228,20 @@ def test_spider_job_names_the_spider_and_its_targets() -> None:
     assert a == spider_job(Discover(start_url="http://127.0.0.1:1/"))
     assert a != spider_job(Discover(start_url="http://127.0.0.2:1/"))
     assert a.startswith("discover:") and a != job_name("discover", [])
+
+
+def test_the_project_middlewares_survive_in_a_worker(redis_url: str) -> None:
+    """`kb crawl --redis` lays redis_settings over the project's: the add-on merges, never replaces."""
+    from crawler.redis import RedisAddon, redis_settings
+    from crawler.run import crawl_settings
+
+    settings = crawl_settings(db="sqlite://", extra=redis_settings(redis_url, "discover:merge"))
+    RedisAddon(crawler=None).update_settings(settings)
+    downloader = settings.getdict("DOWNLOADER_MIDDLEWARES")
+    assert downloader["crawler.middlewares.BackoffRetryMiddleware"] == 550  # the project's, kept
+    assert downloader["crawler.redis.RobotsTxtMiddleware"] == 100
+    assert downloader["scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware"] is None
+    assert "crawler.pipelines.KBPipeline" in settings.getdict("ITEM_PIPELINES")
+    assert "crawler.redis.SharedCrawlWorker" in settings.getdict("EXTENSIONS")
+    assert "crawler.extensions.Progress" in settings.getdict("EXTENSIONS")
+    assert settings.get("SCHEDULER") == "scrapy_redis.scheduler.Scheduler"
