@@ -87,9 +87,10 @@ def later(days: float = 0, hours: float = 0) -> datetime:
 
 def race_worker(db: str, url: str, question: str, answer: str, barrier: object, out: object) -> None:
     """One process of a race: wait for the others, then ingest and commit (see test_kb_postgres)."""
-    from kb.db import session
+    from kb.db import get_engine, session
     from kb.ingest import ingest
 
+    get_engine(db).dispose(close=False)  # forked: never touch the parent's pooled connections
     with session(db) as s:
         s.connection()  # open the transaction before the start signal
         barrier.wait()  # type: ignore[attr-defined]

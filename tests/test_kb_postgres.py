@@ -18,7 +18,7 @@ pytestmark = pytest.mark.postgres
 
 
 def _race(db: str, jobs: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
-    ctx = mp.get_context("spawn")
+    ctx = mp.get_context("fork")  # the parent has imported everything: racers start at once
     barrier, out = ctx.Barrier(len(jobs)), ctx.Queue()
     procs = [ctx.Process(target=race_worker, args=(db, url, q, a, barrier, out)) for url, q, a in jobs]
     for p in procs:
