@@ -341,3 +341,36 @@ def test_a_secondary_source_that_changes(db_url: str) -> None:
         assert s.get(Entry, r1.entry_id).canonical_url == city
         pages = {p.url: p.entry_id for p in s.exec(select(Page)).all()}
         assert pages == {city: r1.entry_id, portal: moved.entry_id}
+
+
+def test_near_duplicate_index_across_processes(db_url: str) -> None:
+    """A new process rebuilds the index from Entry.minhash; a running one catches up with the
+    entries other processes add (from their events), without rebuilding."""
+    import multiprocessing as mp
+
+    from tests.test_kb_helpers import race_worker
+
+    q1, a1, _ = seed(1)
+    q3, a3, _ = seed(3)
+    with kb_session(db_url) as s:
+        ingest(s, snap(f"{PORTAL}/ask/s001.html", q1, a1), None)
+        s.commit()
+    dedupe.reset_indexes()  # as if this were a new process
+    with kb_session(db_url) as s:
+        copy = a1.replace("主要体现在以下几个方面", "主要有以下几个方面")
+        assert ingest(s, snap(f"{PORTAL}/ask/s001-b.html", q1, copy), None).outcome == "duplicate"
+        s.commit()
+        index = dedupe.index_for(s)
+        before = len(index)
+    # another process adds an entry
+    ctx = mp.get_context("fork")
+    barrier, out = ctx.Barrier(1), ctx.Queue()
+    proc = ctx.Process(target=race_worker, args=(db_url, f"{CITY}/zcwd/s003.html", q3, a3, barrier, out))
+    proc.start()
+    assert out.get(timeout=60)[1] == "new"
+    proc.join(timeout=30)
+    with kb_session(db_url) as s:
+        near = a3.replace("。", "。\n", 1)[:-10]
+        result = ingest(s, snap(f"{PORTAL}/ask/s003.html", q3, near), None)
+        assert result.outcome == "duplicate", result
+        assert dedupe.index_for(s) is index and len(index) == before + 1
