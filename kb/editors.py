@@ -103,7 +103,7 @@ def text_diff(old: str, new: str) -> list[str]:
     return [
         line
         for line in difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=0)
-        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+        if line[:1] in "+-" and not line.startswith(("+++", "---")) and line[1:].strip()
     ]
 
 
