@@ -32,7 +32,7 @@ def reextract(
                 args={"extractor_version": EXTRACTOR_VERSION},
                 on_page=lambda _url, _result: progress.advance(task),
             )
-    table = Table(title=f"reextract run #{run_id}: {total} stored pages, extractor {EXTRACTOR_VERSION}")
+    table = Table(title=f"reextract #{run_id}: {total} pages")
     table.add_column("outcome")
     table.add_column("pages", justify="right")
     for outcome, n in sorted(counts.items()):
