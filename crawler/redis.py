@@ -107,6 +107,11 @@ def _client(url: str) -> Any:
     return client
 
 
+def check_redis(url: str) -> None:
+    """Raise RedisUnavailable (one line) unless Redis answers at ``url``: for the CLI, before Scrapy starts."""
+    _client(url).close()
+
+
 def join_crawl(url: str, job: str) -> SharedCrawl:
     """Join the live crawl of ``job`` or create it (then this worker is the seeder)."""
     client = _client(url)

@@ -162,10 +162,12 @@ def test_redis_settings_use_the_prefix_and_a_fresh_crawl(redis_url: str) -> None
 
 
 def test_unreachable_redis_is_one_clear_error() -> None:
-    from crawler.redis import RedisUnavailable, redis_settings
+    from crawler.redis import RedisUnavailable, check_redis, redis_settings
 
     with pytest.raises(RedisUnavailable, match="cannot reach Redis at redis://127.0.0.1:9/0"):
         redis_settings("redis://127.0.0.1:9/0", "x")
+    with pytest.raises(RedisUnavailable, match="cannot reach Redis at redis://127.0.0.1:9/0"):
+        check_redis("redis://127.0.0.1:9/0")
 
 
 ROBOTS_PROBE = """\
