@@ -215,6 +215,7 @@ def select_by_text(blocks: list[Block], chosen: str) -> list[Block]:
     """
     pool = "".join(chosen.split())
     pos = 0
+    used: dict[str, int] = {}
 
     def picked(text: str) -> bool:
         nonlocal pos
@@ -224,8 +225,14 @@ def select_by_text(blocks: list[Block], chosen: str) -> list[Block]:
         idx = pool.find(key, pos)
         if idx != -1 and (len(key) >= 20 or idx - pos <= 60):
             pos = idx + len(key)
+            used[key] = used.get(key, 0) + 1
             return True
         if len(key) >= 20 and (key in pool or (len(key) > 40 and key[:20] in pool and key[-20:] in pool)):
+            # Found only behind the cursor: a second copy of the page's text (print/mobile versions)
+            # is taken once per time the chosen text holds it.
+            if used.get(key, 0) >= max(1, pool.count(key)):
+                return False
+            used[key] = used.get(key, 0) + 1
             return True
         return False
 

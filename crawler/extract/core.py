@@ -41,7 +41,7 @@ from crawler.extract.notices import is_disclaimer, is_tip
 from crawler.extract.text import compact, element_text
 from crawler.extract.topic import classify
 
-EXTRACTOR_VERSION = "4"
+EXTRACTOR_VERSION = "5"
 
 MAX_BYTES = 3_000_000  # bigger bodies are cut: bounded time on huge pages
 MAX_ELEMENTS = 60_000  # beyond this many elements the tail of the page is dropped

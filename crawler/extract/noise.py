@@ -377,7 +377,7 @@ _CARD_MAX = 800  # a card is a title and a snippet: an article body is never one
 
 def _card_link(el, base: str, self_url: str) -> bool:
     """A card links to another page with a title-like text (not a username or a menu word)."""
-    if len(compact(element_text(el, _CARD_MAX + 50))) > _CARD_MAX:
+    if len(element_text(el, _CARD_MAX + 50)) > _CARD_MAX:
         return False
     links = [el] if el.tag == "a" else list(el.iter("a"))
     for a in links[:6]:
