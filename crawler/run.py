@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -98,8 +98,13 @@ def run_crawl(
     progress: bool = False,
     spider_args: dict[str, Any] | None = None,
     extra_settings: dict[str, Any] | None = None,
+    announce: Callable[[str], None] | None = None,
 ) -> CrawlOutcome:
-    """Crawl until done (or stopped); the Twisted reactor runs once per process."""
+    """Crawl until done (or stopped); the Twisted reactor runs once per process.
+
+    ``announce`` hears what happens to the job folder (resumed / started over) before the crawl starts,
+    so an operator sees it even if this crawl is killed in turn.
+    """
     targets = list(start_urls) or ([site] if site else [])
     extra = dict(extra_settings or {})
     if redis:
@@ -111,6 +116,8 @@ def run_crawl(
         jobdir = default_jobdir(spider, targets)
     if jobdir is not None:
         resumed, note = prepare_jobdir(jobdir, resume)
+        if note and announce:
+            announce(note)
     settings = crawl_settings(
         db=db, delay=delay, max_pages=max_pages, jobdir=jobdir, progress=progress, extra=extra
     )

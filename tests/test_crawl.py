@@ -119,13 +119,14 @@ def test_tracking_parameter_does_not_make_a_second_page(two_editions: dict) -> N
         ([], "discover needs --start-url"),
     ],
 )
-def test_bad_crawl_arguments_are_one_line(args: list[str], message: str, tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "kb", "crawl", "--db", f"sqlite:///{tmp_path / 'kb.sqlite'}", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert proc.returncode == 2
-    assert proc.stderr.startswith("kb: error:") and message in proc.stderr
-    assert "Traceback" not in proc.stderr
+def test_bad_crawl_arguments_are_one_line(
+    args: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kb.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["crawl", "--db", f"sqlite:///{tmp_path / 'kb.sqlite'}", *args])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2
+    assert err.startswith("kb: error:") and message in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err

@@ -145,6 +145,23 @@ class KBSpider(scrapy.Spider):
                 self._known_arg = known_pages(s, site=self.site_name)
         self.known = {k.url: k for k in self._known_arg if self.in_scope(k.url)}
 
+    def stored_body(self, url: str) -> bytes | None:
+        """The body the KB stored for ``url`` when it last came in full (None when it has none)."""
+        from sqlmodel import select
+
+        from kb.bodies import load_body
+        from kb.db import session
+        from kb.models import Page
+
+        with session(self.settings.get("KB_DB_URL")) as s:
+            digest = s.exec(select(Page.body_hash).where(Page.url == url)).first()
+            if not digest:
+                return None
+            try:
+                return load_body(s, digest)
+            except KeyError:
+                return None
+
     def in_scope(self, url: str) -> bool:
         if not self.allowed_domains:
             return True

@@ -4,6 +4,10 @@ Related-card links and listing pages go first (they are where new questions are)
 fetched to learn they are off-topic, and their links followed at most ``off_topic_hops`` further. The
 KB's known pages on the same sites are revisited too (conditionally), so a nightly run notices pages
 that vanished from the site's links (404 -> gone) and pays a 304 for what did not change.
+
+A 304 still leads somewhere: its links are read from the body the KB stored when the page last came in
+full. Without that, a crawl that stopped halfway would never find the rest again: the start and listing
+pages it had already seen answer 304 on every later night.
 """
 
 from __future__ import annotations
@@ -13,9 +17,11 @@ from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 import scrapy
-from scrapy.http import Response
+from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 
+from crawler import profiles
+from crawler.extract.decode import decode_body
 from crawler.spiders.base import KBSpider
 from crawler.urls import canonicalize
 from kb.snapshot import Snapshot
@@ -45,7 +51,10 @@ class DiscoverSpider(KBSpider):
         item, page = self.response_item(response)
         if item is not None:
             yield item
-        if page is None or not hasattr(response, "text"):
+        if response.status == 304:
+            yield from self.follow_stored(response)
+            return
+        if page is None or not isinstance(response, TextResponse):
             return
         profile = self.profile_for(response.url)
         hops = response.meta.get("off_topic_hops", 0)
@@ -56,6 +65,28 @@ class DiscoverSpider(KBSpider):
         else:
             hops = 0
         related = {canonicalize(r["url"]) for r in page.related if r.get("url")}
+        yield from self.follow(response, related, hops, profile)
+
+    def follow_stored(self, response: Response) -> Iterable[scrapy.Request]:
+        """The links of a page that answered 304, from the body the KB keeps for it."""
+        url = response.meta.get("page_url") or canonicalize(response.url)
+        known = self.known.get(url)
+        body = self.stored_body(url)
+        if known is None or body is None:
+            return
+        profile = self.profile_for(response.url)
+        hops = 0
+        if known.status == "off_topic":
+            hops = response.meta.get("off_topic_hops", 0) + 1
+            if hops > profile.off_topic_hops:
+                return
+        text, _encoding = decode_body(body, None)
+        stored = HtmlResponse(url=response.url, body=text.encode("utf-8"), encoding="utf-8")
+        yield from self.follow(stored, set(), hops, profile)
+
+    def follow(
+        self, response: TextResponse, related: set[str], hops: int, profile: profiles.Profile
+    ) -> Iterable[scrapy.Request]:
         for link in self.links.extract_links(response):
             url = canonicalize(link.url)
             if not self.in_scope(url) or profile.is_ignored(url):

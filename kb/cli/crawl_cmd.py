@@ -41,6 +41,10 @@ def crawl(
             "--timeout", min=0.1, help="Give up on a response after this many seconds (default 20)."
         ),
     ] = None,
+    retries: Annotated[
+        int | None,
+        typer.Option("--retries", min=0, help="Retries of a failed fetch (429 / 5xx / timeouts; default 3)."),
+    ] = None,
     no_refresh: Annotated[
         bool, typer.Option("--no-refresh", help="discover: do not revisit the KB's known pages.")
     ] = False,
@@ -84,10 +88,12 @@ def crawl(
         redis=redis,
         progress=sys.stderr.isatty(),
         spider_args={"no_refresh": no_refresh} if spider == "discover" else None,
-        extra_settings={"DOWNLOAD_TIMEOUT": timeout} if timeout else None,
+        extra_settings={
+            **({"DOWNLOAD_TIMEOUT": timeout} if timeout else {}),
+            **({"RETRY_TIMES": retries} if retries is not None else {}),
+        },
+        announce=lambda note: err_console.print(f"kb: {note}", highlight=False),
     )
-    if outcome.note:
-        err_console.print(f"kb: {outcome.note}", highlight=False)
     if outcome.run_id is None:
         fail("the crawl did not start (see the log above)")
     with session(url) as s:

@@ -1,0 +1,124 @@
+"""Interrupted crawls end with the same KB as an uninterrupted one; and the generic profile is enough.
+
+Real `kb crawl` processes against the sample sites with NO site profile (``--site generic``: no URL
+patterns, no priorities). One uninterrupted crawl is the reference. A second KB is crawled in pieces:
+stopped cleanly with SIGINT (its JOBDIR is marked resumable), resumed with ``--resume``, killed with
+SIGKILL (the JOBDIR state is not trusted: the next ``--resume`` starts from scratch), run again.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from urllib.parse import urlsplit
+
+import pytest
+from sqlmodel import select
+
+from kb.db import session
+from kb.models import Entry, Page, Run, Version
+from sample_site.server import SampleSite
+
+pytestmark = pytest.mark.slow
+
+
+def crawl_args(site: SampleSite, db: str, *extra: str) -> list[str]:
+    args = [sys.executable, "-m", "kb", "crawl", "--site", "generic", "--delay", "0", "--db", db, *extra]
+    for url in site.start_urls:
+        args += ["--start-url", url]
+    return args
+
+
+def interrupt(site: SampleSite, args: list[str], sig: int, after: int) -> subprocess.CompletedProcess[str]:
+    """Start a crawl and send ``sig`` once the site has answered ``after`` more page requests."""
+    seen = len(site.requests)
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while len(site.requests) - seen < after and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    if proc.poll() is None:
+        os.kill(proc.pid, sig)
+    out, err = proc.communicate(timeout=120)
+    return subprocess.CompletedProcess(args, proc.returncode, out, err)
+
+
+def kb_state(db: str) -> dict:
+    """The KB without ports, ids or timings: what an editor or an export would see."""
+    with session(db) as s:
+        entries = sorted((e.question, e.content_hash, e.status) for e in s.exec(select(Entry)).all())
+        pages = sorted(
+            (urlsplit(p.url).hostname, urlsplit(p.url).path, p.status) for p in s.exec(select(Page)).all()
+        )
+        versions = [(v.entry_id, v.content_hash) for v in s.exec(select(Version)).all()]
+    return {"entries": entries, "pages": pages, "versions": versions}
+
+
+@pytest.fixture(scope="module")
+def crawls(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    tmp = tmp_path_factory.mktemp("resume")
+    ref_db, db = f"sqlite:///{tmp / 'ref.sqlite'}", f"sqlite:///{tmp / 'kb.sqlite'}"
+    jobdir = tmp / "job"
+    out: dict = {}
+    with SampleSite(edition=1) as site:
+        ref = subprocess.run(crawl_args(site, ref_db), capture_output=True, text=True, timeout=180)
+        assert ref.returncode == 0, ref.stderr
+        resumable = crawl_args(site, db, "--resume", "--jobdir", str(jobdir))
+        site.reset_log()
+        out["sigint"] = interrupt(site, resumable, signal.SIGINT, after=30)
+        out["mark_after_sigint"] = (jobdir / "kb-resumable").exists()
+        out["log_sigint"] = list(site.requests)
+        site.reset_log()
+        out["sigkill"] = interrupt(site, resumable, signal.SIGKILL, after=15)
+        out["log_resumed"] = list(site.requests)
+        out["mark_after_sigkill"] = (jobdir / "kb-resumable").exists()
+        out["final"] = subprocess.run(resumable, capture_output=True, text=True, timeout=180)
+    out["ref"], out["kb"] = kb_state(ref_db), kb_state(db)
+    with session(db) as s:
+        out["runs"] = s.exec(select(Run).order_by(Run.id)).all()
+    return out
+
+
+def test_generic_discover_finds_the_on_topic_pages_and_no_off_topic_entry(crawls: dict) -> None:
+    manifest = SampleSite.manifest(1)
+    wanted = {p["question"] for p in manifest["pages"] if p["kind"] == "qa" and p["is_medical_insurance"]}
+    off_topic = {
+        p["question"] for p in manifest["pages"] if p["kind"] == "qa" and not p["is_medical_insurance"]
+    }
+    stored = {question for question, _, _ in crawls["ref"]["entries"]}
+    assert len(stored & wanted) >= 0.95 * len(wanted)
+    assert not stored & off_topic
+
+
+def test_sigint_stops_cleanly_and_resume_continues(crawls: dict) -> None:
+    assert crawls["sigint"].returncode == 0, crawls["sigint"].stderr
+    assert crawls["mark_after_sigint"]
+    assert "Traceback" not in crawls["sigint"].stderr
+    first, second = crawls["runs"][0], crawls["runs"][1]
+    assert first.status == "interrupted"
+    assert second.status == "running"  # killed: nobody closed it
+    assert "resuming the crawl" in crawls["sigkill"].stderr
+    # The resumed crawl went on from its saved queue and seen-set: nothing fetched before the stop again.
+    before = {(r["site"], r["path"]) for r in crawls["log_sigint"] if r["path"] != "/robots.txt"}
+    after = {(r["site"], r["path"]) for r in crawls["log_resumed"] if r["path"] != "/robots.txt"}
+    assert len(before) >= 30 and after and not before & after
+
+
+def test_sigkill_then_rerun_starts_from_scratch(crawls: dict) -> None:
+    assert crawls["sigkill"].returncode == -signal.SIGKILL
+    assert not crawls["mark_after_sigkill"]
+    final = crawls["final"]
+    assert final.returncode == 0, final.stderr
+    assert "not stopped cleanly" in final.stderr
+
+
+def test_interrupted_crawls_end_with_the_same_kb(crawls: dict) -> None:
+    ref, kb = crawls["ref"], crawls["kb"]
+    assert kb["entries"] == ref["entries"]
+    assert kb["pages"] == ref["pages"]
+    duplicates = [key for key, n in Counter(kb["versions"]).items() if n > 1]
+    assert duplicates == []  # refetching a page never made a second version of the same content
+    assert len(kb["versions"]) <= len(ref["versions"]) + 2
