@@ -23,6 +23,16 @@ from kb.snapshot import Snapshot
 log = logging.getLogger(__name__)
 
 
+def nothing_to_do(run: Run, stats: dict) -> bool:
+    """True when the crawl had no page to fetch at all (not: fetched nothing because all failed)."""
+    return (
+        run.fetched == 0
+        and run.robots_refused == 0
+        and run.errors in ("", "{}")
+        and not any(k.startswith("kb/error/") for k in stats)
+    )
+
+
 class KBPipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -80,4 +90,6 @@ class KBPipeline:
             s.commit()
             if self.owns_run:
                 status = "interrupted" if reason == "shutdown" else None
+                if status is None and nothing_to_do(run, self.crawler.stats.get_stats()):
+                    status = "ok"  # a refresh with nothing due, a sitemap with nothing new: a quiet night
                 runs.finish_run(s, self.run_id, status)

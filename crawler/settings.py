@@ -20,6 +20,7 @@ USER_AGENT = os.environ.get(
 )
 
 ROBOTSTXT_OBEY = True
+ROBOTSTXT_USER_AGENT = "yibao-kb"  # the product token robots.txt groups are matched against
 ROBOTSTXT_PARSER = "scrapy.robotstxt.ProtegoRobotParser"
 
 # Politeness. AutoThrottle adapts the delay to the site's latency; DOWNLOAD_DELAY is the floor.

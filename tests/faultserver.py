@@ -135,8 +135,16 @@ class FaultServer:
     ``Crawl-delay`` line when set.
     """
 
-    def __init__(self, *, hang: float = 6.0, retry_after: int = 1, crawl_delay: float | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        hang: float = 6.0,
+        retry_after: int = 1,
+        crawl_delay: float | None = None,
+        faults: bool = True,
+    ) -> None:
         self.hang = hang
+        self.faults = faults  # False: the start page links only the good Q&A pages
         self.retry_after = retry_after
         self.crawl_delay = crawl_delay
         self.faulty = False
@@ -204,6 +212,11 @@ class FaultServer:
 
     def index_html(self) -> str:
         links = [f'<li><a href="/qa/{n}.html">{q}</a></li>' for n, (q, _) in QA.items()]
+        if not self.faults:
+            return (
+                '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>医保问答</title></head>'
+                f"<body><h1>医保问答</h1><ul>{''.join(links)}</ul></body></html>"
+            )
         links += [
             '<li><a href="/qa/1.html?utm_source=wx&amp;from=share#top">分享链接</a></li>',
             '<li><a href="/alias/2.html">别名页面</a></li>',
