@@ -85,6 +85,24 @@ def start_worker(tmp_path: Path, redis_url: str, job: str, n: int, start_urls: l
     )
 
 
+def gate(site: SampleSite, redis_url: str, workers: int, fast: float, timeout: float = 60) -> None:
+    """Hold the site slow until ``workers`` workers have registered in the shared crawl, then speed it up.
+
+    On a loaded 2-core machine one worker's start-up can take longer than the whole crawl of the small
+    sample site; the test is about splitting work, so every worker must be there to take some.
+    """
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        keys = list(client.scan_iter(f"{os.environ['KB_REDIS_PREFIX']}:*:workers"))
+        if keys and client.hlen(keys[0]) >= workers:
+            break
+        time.sleep(0.05)
+    site.latency = fast
+
+
 def fetched(tmp_path: Path, n: int) -> list[str]:
     path = tmp_path / f"fetched{n}.jsonl"
     return [json.loads(line)["url"] for line in path.read_text().splitlines()] if path.exists() else []
@@ -109,7 +127,9 @@ def test_two_workers_split_one_crawl_and_fetch_every_page_once(tmp_path: Path, r
         baseline = page_hits(site)
         site.reset_log()
 
+        site.latency = 1.0
         workers = [start_worker(tmp_path, redis_url, "follow:test", n, site.start_urls) for n in (1, 2)]
+        gate(site, redis_url, 2, fast=0.02)
         codes = [w.wait(timeout=60) for w in workers]
         logs = "\n".join((tmp_path / f"worker{n}.log").read_text()[-3000:] for n in (1, 2))
         assert codes == [0, 0], logs

@@ -25,6 +25,7 @@ import pytest
 from kb.db import session
 from kb.export import export_entries
 from sample_site.server import SampleSite
+from tests.test_scaleout import gate
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.postgres]
 
@@ -80,7 +81,9 @@ def test_two_workers_through_redis_build_the_same_kb_as_one_process(
         single = page_hits(site)
         site.reset_log()
 
+        site.latency = 1.0
         workers = [kb_crawl(site, pg_url, "--redis", redis_url) for _ in range(2)]
+        gate(site, redis_url, 2, fast=0.02)  # both workers up before the crawl runs at full speed
         results = [finish(w) for w in workers]
         logs = "\n----\n".join(out[-4000:] for _, out in results)
         assert [code for code, _ in results] == [0, 0], logs
