@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 # Exact parameter names that only say where a visitor came from.
@@ -46,6 +47,7 @@ def is_tracking(name: str) -> bool:
     return low in TRACKING_PARAMS or low.startswith(TRACKING_PREFIXES)
 
 
+@lru_cache(maxsize=65536)  # pure, and the same nav / card links come back on every page
 def canonicalize(url: str) -> str:
     """Lower-case scheme/host, default port dropped, tracking parameters and fragment dropped, query sorted."""
     parts = urlsplit(url.strip())

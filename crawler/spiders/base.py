@@ -133,6 +133,10 @@ class KBSpider(scrapy.Spider):
         self.allowed_domains = sorted({h for h in hosts if h})
         self._known_arg = known
         self.known: dict[str, KnownPage] = {}
+        self.body_hashes: dict[str, str] = {}
+        # Canonical URLs this spider has asked for: links to them are skipped before a Request is even
+        # built (the dupefilter would drop them anyway, after the spider middlewares' work).
+        self.requested: set[str] = set()
 
     # --- the KB's known pages --------------------------------------------------------------------
 
@@ -144,19 +148,30 @@ class KBSpider(scrapy.Spider):
             with session(self.settings.get("KB_DB_URL")) as s:
                 self._known_arg = known_pages(s, site=self.site_name)
         self.known = {k.url: k for k in self._known_arg if self.in_scope(k.url)}
+        self.body_hashes = self._body_hashes()
 
-    def stored_body(self, url: str) -> bytes | None:
-        """The body the KB stored for ``url`` when it last came in full (None when it has none)."""
+    def _body_hashes(self) -> dict[str, str]:
+        """url -> stored body hash for the known pages, in one query (a 304 reads its links from it)."""
+        if not self.known:
+            return {}
         from sqlmodel import select
 
-        from kb.bodies import load_body
         from kb.db import session
         from kb.models import Page
 
         with session(self.settings.get("KB_DB_URL")) as s:
-            digest = s.exec(select(Page.body_hash).where(Page.url == url)).first()
-            if not digest:
-                return None
+            rows = s.exec(select(Page.url, Page.body_hash).where(Page.body_hash.is_not(None))).all()
+        return {url: digest for url, digest in rows if url in self.known}
+
+    def stored_body(self, url: str) -> bytes | None:
+        """The body the KB stored for ``url`` when it last came in full (None when it has none)."""
+        from kb.bodies import load_body
+        from kb.db import session
+
+        digest = self.body_hashes.get(url)
+        if not digest:
+            return None
+        with session(self.settings.get("KB_DB_URL")) as s:
             try:
                 return load_body(s, digest)
             except KeyError:
@@ -179,6 +194,7 @@ class KBSpider(scrapy.Spider):
     ) -> scrapy.Request:
         """A request for ``url``: carries our stored validators when the KB knows the page."""
         url = canonicalize(url)
+        self.requested.add(url)
         headers = {}
         known = self.known.get(url)
         if known is not None and known.status != "gone":
