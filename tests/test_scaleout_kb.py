@@ -6,8 +6,9 @@ two KBs hold the same entries: question, answer, content hash, sources, disclaim
 
 Not compared, because they depend on which copy of an answer arrives first, in one process as in two:
 ids and times; the version counter (a copy arriving first makes version 1 and the canonical source,
-arriving later, version 2; the other way round it is version 1 only); ``published`` and the stale
-flag's reason (taken from the page that made the entry).
+arriving later, version 2; the other way round it is version 1 only); ``published`` and so the
+``stale`` flag (taken from the page that made the entry: when a dateless portal copy arrives before the
+dated city page, the entry keeps no date even after the city page becomes its canonical source).
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def entries(db: str, path: Path) -> Counter[str]:
             "answer": e["answer"],
             "content_hash": e["content_hash"],
             "urls": sorted({e["url"], *(src["url"] for src in e["sources"])}),
-            "flags": sorted(f["name"] for f in e["flags"]),
+            "flags": sorted(f["name"] for f in e["flags"] if f["name"] != "stale"),
             "has_verification_disclaimer": e["has_verification_disclaimer"],
             "is_medical_insurance": e["is_medical_insurance"],
         }
