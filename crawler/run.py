@@ -19,6 +19,8 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
+from crawler import profiles
+
 RESUMABLE_MARK = "kb-resumable"
 SPIDERS = ("discover", "sitemap", "refresh")
 
@@ -52,6 +54,35 @@ def prepare_jobdir(jobdir: Path, resume: bool) -> tuple[bool, str]:
     return False, note
 
 
+def profile_settings(chosen: Sequence[profiles.Profile], *, delay_given: bool) -> dict[str, Any]:
+    """Scrapy settings from the site profiles' ``politeness`` tables.
+
+    One profile (``--site``): its overrides apply to the whole crawl. Several (start URLs on several
+    sites): each site's DOWNLOAD_DELAY / CONCURRENT_REQUESTS_PER_DOMAIN becomes a download slot of its
+    own host(s), so a slow official site is not hammered at the portal's pace. ``--delay`` given on the
+    command line wins over a profile's delay.
+    """
+    out: dict[str, Any] = {}
+    with_rules = [p for p in chosen if p.politeness]
+    if len(chosen) == 1 and with_rules:
+        out.update(with_rules[0].politeness)
+    slots: dict[str, dict[str, Any]] = {}
+    for profile in with_rules:
+        slot: dict[str, Any] = {}
+        if "DOWNLOAD_DELAY" in profile.politeness and not delay_given:
+            slot["delay"] = float(profile.politeness["DOWNLOAD_DELAY"])
+        if "CONCURRENT_REQUESTS_PER_DOMAIN" in profile.politeness:
+            slot["concurrency"] = int(profile.politeness["CONCURRENT_REQUESTS_PER_DOMAIN"])
+        for host in profile.hosts:
+            if slot:
+                slots[host] = slot
+    if slots:
+        out["DOWNLOAD_SLOTS"] = slots
+    if delay_given:
+        out.pop("DOWNLOAD_DELAY", None)
+    return out
+
+
 def crawl_settings(
     *,
     db: str,
@@ -60,12 +91,15 @@ def crawl_settings(
     jobdir: Path | None = None,
     progress: bool = False,
     extra: dict[str, Any] | None = None,
+    site_settings: dict[str, Any] | None = None,
 ) -> Settings:
     settings = get_project_settings()
     if not settings.get("BOT_NAME") == "yibao_kb":  # run from outside the repo: load our settings module
         settings = Settings()
         settings.setmodule("crawler.settings", priority="project")
     settings.set("KB_DB_URL", db, priority="cmdline")
+    for key, value in (site_settings or {}).items():
+        settings.set(key, value, priority="spider")  # above crawler/settings.py, below the command line
     if delay is not None:
         settings.set("DOWNLOAD_DELAY", delay, priority="cmdline")
         settings.set("AUTOTHROTTLE_START_DELAY", max(delay, 0.01), priority="cmdline")
@@ -76,6 +110,7 @@ def crawl_settings(
             settings.set("RETRY_BACKOFF_BASE", 0.1, priority="cmdline")
     if max_pages:
         settings.set("CLOSESPIDER_PAGECOUNT", max_pages, priority="cmdline")
+        settings.set("KB_MAX_PAGES", max_pages, priority="cmdline")
     if jobdir is not None:
         settings.set("JOBDIR", str(jobdir), priority="cmdline")
     settings.set("KB_PROGRESS", progress, priority="cmdline")
@@ -118,8 +153,19 @@ def run_crawl(
         resumed, note = prepare_jobdir(jobdir, resume)
         if note and announce:
             announce(note)
+    chosen = (
+        [profiles.get(site)]
+        if site
+        else list({profiles.for_url(u).name: profiles.for_url(u) for u in start_urls}.values())
+    )
     settings = crawl_settings(
-        db=db, delay=delay, max_pages=max_pages, jobdir=jobdir, progress=progress, extra=extra
+        db=db,
+        delay=delay,
+        max_pages=max_pages,
+        jobdir=jobdir,
+        progress=progress,
+        extra=extra,
+        site_settings=profile_settings(chosen, delay_given=delay is not None),
     )
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(spider)

@@ -210,6 +210,22 @@ class FaultServer:
         assert self._bomb is not None
         return self._bomb
 
+    def sitemap_index(self) -> bytes:
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            f"<sitemap><loc>{self.origin}/sitemaps/qa.xml.gz</loc></sitemap></sitemapindex>"
+        ).encode()
+
+    def sitemap(self) -> bytes:
+        urls = "".join(
+            f"<url><loc>{self.origin}{p}</loc><lastmod>2025-05-01</lastmod></url>" for p in self.good_paths
+        )
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'
+        ).encode()
+
     def index_html(self) -> str:
         links = [f'<li><a href="/qa/{n}.html">{q}</a></li>' for n, (q, _) in QA.items()]
         if not self.faults:
@@ -296,7 +312,12 @@ def _make_handler(site: FaultServer, host: str) -> type[BaseHTTPRequestHandler]:
         def _route(self, path: str) -> Callable[[], None] | None:
             if path == "/robots.txt":
                 text = ROBOTS + (f"Crawl-delay: {site.crawl_delay}\n" if site.crawl_delay else "")
+                text += f"Sitemap: {site.origin}/sitemap_index.xml\n"
                 return lambda: self._send(200, text.encode(), "text/plain; charset=utf-8")
+            if path == "/sitemap_index.xml":  # an index naming a gzipped sitemap
+                return lambda: self._send(200, site.sitemap_index(), "application/xml")
+            if path == "/sitemaps/qa.xml.gz":
+                return lambda: self._send(200, gzip.compress(site.sitemap(), mtime=0), "application/gzip")
             if path == "/":
                 return lambda: self._page(site.index_html())
             if path.startswith("/qa/") and path.endswith(".html"):

@@ -47,10 +47,22 @@ def spiders(tmp_path_factory: pytest.TempPathFactory) -> dict:
     tmp = tmp_path_factory.mktemp("spiders")
     db = f"sqlite:///{tmp / 'kb.sqlite'}"
     out: dict = {}
-    with FaultServer(crawl_delay=CRAWL_DELAY, faults=False) as slow, SampleSite(edition=1) as site:
-        # The Crawl-delay crawl runs alongside the sitemap/refresh sequence (it mostly waits).
+    with (
+        FaultServer(crawl_delay=CRAWL_DELAY, faults=False) as slow,
+        FaultServer(faults=False) as indexed,
+        SampleSite(edition=1) as site,
+    ):
+        # Two small crawls run alongside the sitemap/refresh sequence: Crawl-delay (it mostly waits)
+        # and a sitemap index naming a gzipped sitemap.
         delayed = subprocess.Popen(
             kb_crawl(f"sqlite:///{tmp / 'delay.sqlite'}", [slow.start_url]),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        out["index_db"] = f"sqlite:///{tmp / 'index.sqlite'}"
+        via_index = subprocess.Popen(
+            kb_crawl(out["index_db"], [indexed.start_url], "--spider", "sitemap"),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -76,6 +88,9 @@ def spiders(tmp_path_factory: pytest.TempPathFactory) -> dict:
             with session(db) as s:
                 out[f"{name}_run"] = s.exec(select(Run).order_by(Run.id.desc())).first()
                 out[f"{name}_entries"] = len(s.exec(select(Entry)).all())
+        out["via_index"] = via_index.communicate(timeout=120)
+        out["via_index_code"] = via_index.returncode
+        out["index_log"] = list(indexed.requests)
         out["delayed"] = delayed.communicate(timeout=120)
         out["delayed_code"] = delayed.returncode
         out["slow_log"] = list(slow.requests)
@@ -127,3 +142,13 @@ def test_crawl_delay_from_robots_is_honoured_and_the_agent_says_who_we_are(spide
     assert min(gaps) >= CRAWL_DELAY * 0.9, gaps
     agent = pages[0]["headers"]["user-agent"]
     assert agent.startswith("yibao-kb/") and "+http" in agent
+
+
+def test_sitemap_index_and_gzipped_sitemaps_are_followed(spiders: dict) -> None:
+    assert spiders["via_index_code"] == 0, spiders["via_index"][1]
+    paths = [r["path"] for r in spiders["index_log"] if r["host"] == "main"]
+    assert "/sitemap_index.xml" in paths and "/sitemaps/qa.xml.gz" in paths
+    assert "/" not in paths  # the sitemap spider does not walk links
+    with session(spiders["index_db"]) as s:
+        questions = {e.question for e in s.exec(select(Entry)).all()}
+    assert questions == {q for q, _ in QA.values()}

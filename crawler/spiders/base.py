@@ -163,6 +163,15 @@ class KBSpider(scrapy.Spider):
             rows = s.exec(select(Page.url, Page.body_hash).where(Page.body_hash.is_not(None))).all()
         return {url: digest for url, digest in rows if url in self.known}
 
+    def budget_left(self) -> bool:
+        """False once the spider has asked for ``--max-pages`` pages (KB_MAX_PAGES): it stops adding more.
+
+        CLOSESPIDER_PAGECOUNT alone lets every request already queued in the downloader finish (a
+        limit of 10 fetched 28); counting our own requests keeps the limit a limit.
+        """
+        limit = self.settings.getint("KB_MAX_PAGES") if hasattr(self, "crawler") else 0
+        return not limit or len(self.requested) < limit
+
     def stored_body(self, url: str) -> bytes | None:
         """The body the KB stored for ``url`` when it last came in full (None when it has none)."""
         from kb.bodies import load_body

@@ -72,9 +72,12 @@ class DiscoverSpider(KBSpider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.load_known()
         for url in self.start_urls_given:
-            yield self.request(url, priority=LISTING_PRIORITY)
+            if self.budget_left():
+                yield self.request(url, priority=LISTING_PRIORITY)
         if not self.no_refresh:
             for url in self.known:
+                if not self.budget_left():
+                    break
                 if url not in self.start_urls_given:
                     yield self.request(url)
 
@@ -123,6 +126,8 @@ class DiscoverSpider(KBSpider):
         self, urls: Iterable[str], related: set[str], hops: int, profile: profiles.Profile
     ) -> Iterable[scrapy.Request]:
         for link in urls:
+            if not self.budget_left():
+                return
             url = canonicalize(link)
             if url in self.requested or not self.in_scope(url) or profile.is_ignored(url):
                 continue

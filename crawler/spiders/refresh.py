@@ -28,6 +28,8 @@ class RefreshSpider(KBSpider):
         self.load_known()
         now = clock.now()
         for rank, known in enumerate(self.known.values()):
+            if not self.budget_left():
+                break
             if self.all_pages or known.next_due is None or known.next_due <= now:
                 # Scrapy pops higher priorities first: keep known_pages' order (flagged first).
                 yield self.request(known.url, priority=-rank)

@@ -64,7 +64,8 @@ class SitemapSpider(KBSpider, ScrapySitemapSpider):
     def _parse_sitemap(self, response: Response) -> Iterable[scrapy.Request]:
         for request in super()._parse_sitemap(response):
             if request.callback is None or request.callback == self.parse:
-                yield self.request(request.url)
+                if self.budget_left():
+                    yield self.request(request.url)
             else:
                 yield request
 

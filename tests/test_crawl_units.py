@@ -1,0 +1,147 @@
+"""The crawler's plain functions: canonical URLs, Retry-After, fault kinds, garbage bodies, stored links,
+profile politeness, job folders. Fast (no crawl); the real crawls are in the other test_crawl_* files."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+
+import pytest
+from scrapy.exceptions import (
+    DownloadCancelledError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
+from scrapy.http import HtmlResponse, Request, TextResponse
+from scrapy.linkextractors import LinkExtractor
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from crawler.middlewares import retry_after_seconds
+from crawler.profiles import Profile
+from crawler.run import RESUMABLE_MARK, prepare_jobdir, profile_settings
+from crawler.spiders.base import failure_kind, garbage_reason
+from crawler.spiders.discover import stored_links
+from crawler.urls import canonicalize, page_url
+
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_site" / "site" / "edition1"
+
+
+@pytest.mark.parametrize(
+    ("url", "canonical"),
+    [
+        ("HTTP://Example.COM:80/a?b=2&a=1#frag", "http://example.com/a?a=1&b=2"),
+        (
+            "https://x.cn/ask/1.html?utm_source=wx&utm_medium=s&from=share&spm=a.b.c",
+            "https://x.cn/ask/1.html",
+        ),
+        ("https://x.cn/q?id=7&fbclid=z&gclid=y", "https://x.cn/q?id=7"),
+        ("http://127.0.0.1:8001", "http://127.0.0.1:8001/"),
+        ("https://x.cn:443/p?from_source=a&page=2", "https://x.cn/p?page=2"),
+    ],
+)
+def test_canonicalize_drops_tracking_and_fragments(url: str, canonical: str) -> None:
+    assert canonicalize(url) == canonical
+
+
+def test_rel_canonical_is_honoured_on_the_same_host_only() -> None:
+    assert page_url("http://a.cn/alias/2.html?from=x", "/qa/2.html") == "http://a.cn/qa/2.html"
+    assert page_url("http://a.cn/qa/2.html", "http://evil.cn/qa/2.html") == "http://a.cn/qa/2.html"
+    assert page_url("http://a.cn/qa/2.html?utm_source=x", None) == "http://a.cn/qa/2.html"
+
+
+def test_retry_after_as_seconds_or_date() -> None:
+    assert retry_after_seconds(b"7") == 7.0
+    later = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    assert 25 <= (retry_after_seconds(later) or 0) <= 31
+    assert retry_after_seconds(b"soon") is None
+    assert retry_after_seconds(None) is None
+
+
+def _failure(exc: Exception) -> Failure:
+    try:
+        raise exc
+    except Exception:
+        return Failure()
+
+
+def test_fault_kinds() -> None:
+    response = TextResponse("http://a.cn/x", status=503, body=b"")
+    assert failure_kind(_failure(HttpError(response)))[0] == "http_5xx"
+    assert failure_kind(_failure(HttpError(TextResponse("http://a.cn/x", status=429))))[0] == "http_429"
+    assert failure_kind(_failure(DownloadTimeoutError("took longer")))[0] == "timeout"
+    assert failure_kind(_failure(ResponseDataLossError()))[0] == "truncated"
+    assert failure_kind(_failure(DownloadCancelledError("larger than download max size")))[0] == "too_large"
+    assert failure_kind(_failure(DownloadFailedError("lost")))[0] == "connection"
+    assert failure_kind(_failure(IgnoreRequest("Forbidden by robots.txt")))[0] == "robots"
+    assert failure_kind(_failure(IgnoreRequest("redirect_loop: a -> b -> a")))[0] == "redirect_loop"
+    bomb = "Ignored response because its body exceeded DOWNLOAD_MAXSIZE (8388608 B) during decompression."
+    assert failure_kind(_failure(IgnoreRequest(bomb)))[0] == "too_large"
+
+
+def test_garbage_bodies_are_faults_and_pages_are_not() -> None:
+    def resp(body: bytes) -> TextResponse:
+        return HtmlResponse("http://a.cn/x.html", body=body, request=Request("http://a.cn/x.html"))
+
+    assert garbage_reason(resp(b"  \n")) == "empty_body"
+    assert garbage_reason(resp(bytes(range(256)) * 40)) == "binary"
+    assert garbage_reason(resp("<html><body><p>医保报销</p></body></html>".encode("gbk"))) is None
+
+
+def test_stored_links_match_the_link_extractor_on_the_sample_pages() -> None:
+    files = sorted(SAMPLE.glob("*/ask/*.html"))[:15] + sorted(SAMPLE.glob("*/index.html"))
+    assert files
+    extractor = LinkExtractor(unique=True)
+    for path in files:
+        body, url = path.read_bytes(), "http://127.0.0.1:9/ask/x.html"
+        ours = {canonicalize(u) for u in stored_links(body, url)}
+        theirs = {canonicalize(link.url) for link in extractor.extract_links(HtmlResponse(url, body=body))}
+        assert ours - {canonicalize(url)} == theirs - {canonicalize(url)}, path.name  # "#top": itself
+
+
+def test_stored_links_resolve_entities_and_base_and_skip_non_pages() -> None:
+    body = (
+        b'<html><head><base href="http://a.cn/dir/"></head><body>'
+        b"<a href=\"q.html?x=1&amp;from=share\">q</a><a href='/img/p.png'>i</a>"
+        b'<a href="javascript:void(0)">j</a><a href="mailto:x@a.cn">m</a><a class=x href=next.html>n</a>'
+        b"</body></html>"
+    )
+    assert stored_links(body, "http://a.cn/start.html") == [
+        "http://a.cn/dir/q.html?x=1&from=share",
+        "http://a.cn/dir/next.html",
+    ]
+
+
+def test_profile_politeness_becomes_settings_and_per_host_slots() -> None:
+    slow = Profile(
+        name="slow-gov",
+        hosts=("ybj.example.gov.cn",),
+        politeness={"DOWNLOAD_DELAY": 5, "CONCURRENT_REQUESTS_PER_DOMAIN": 1, "AUTOTHROTTLE_MAX_DELAY": 60},
+    )
+    portal = Profile(name="portal", hosts=("m.example.com",))
+    assert profile_settings([slow], delay_given=False) == {
+        "DOWNLOAD_DELAY": 5,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
+        "AUTOTHROTTLE_MAX_DELAY": 60,
+        "DOWNLOAD_SLOTS": {"ybj.example.gov.cn": {"delay": 5.0, "concurrency": 1}},
+    }
+    both = profile_settings([slow, portal], delay_given=False)
+    assert both == {"DOWNLOAD_SLOTS": {"ybj.example.gov.cn": {"delay": 5.0, "concurrency": 1}}}
+    assert profile_settings([slow, portal], delay_given=True) == {
+        "DOWNLOAD_SLOTS": {"ybj.example.gov.cn": {"concurrency": 1}}
+    }
+    assert profile_settings([portal], delay_given=False) == {}
+
+
+def test_job_folder_resumes_only_after_a_clean_stop(tmp_path: Path) -> None:
+    job = tmp_path / "job"
+    assert prepare_jobdir(job, resume=True) == (False, "")
+    (job / "requests.seen").write_text("x")
+    (job / RESUMABLE_MARK).write_text("stopped cleanly\n")
+    resumed, note = prepare_jobdir(job, resume=True)
+    assert resumed and "resuming" in note and (job / "requests.seen").exists()
+    resumed, note = prepare_jobdir(job, resume=True)  # killed since: no mark
+    assert not resumed and "not stopped cleanly" in note and not (job / "requests.seen").exists()
