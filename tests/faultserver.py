@@ -84,6 +84,23 @@ GBK_QA = (
         "城乡居民医保一般不能补缴,错过集中缴费期的,需要等到下一个缴费期缴费,并设置待遇等待期。",
     ],
 )
+# Off-topic Q&A pages in a chain: /offtopic/1 -> 2 -> 3 -> 4. With off_topic_hops = 1 the crawl fetches
+# 1 (linked from the start page) and 2 (one hop further), and never 3 or 4.
+OFF_TOPIC: dict[int, tuple[str, list[str]]] = {
+    1: (
+        "双眼皮手术多少钱?",
+        ["双眼皮手术的价格因医院和医生而异,一般在三千到一万元之间。", "术后一周内要注意护理,避免感染。"],
+    ),
+    2: (
+        "监狱探视需要什么手续?",
+        ["探视人需要携带身份证和关系证明,提前预约探视时间。", "探视时应遵守监狱管理规定。"],
+    ),
+    3: (
+        "哪家医院看皮肤病好?",
+        ["皮肤病的治疗需要到正规医院皮肤科就诊,根据病情选择治疗方案。", "常见的有湿疹、荨麻疹等。"],
+    ),
+    4: ("隆鼻手术恢复期多久?", ["隆鼻手术的恢复期一般为一到三个月,早期会有肿胀。", "恢复期间避免碰撞鼻部。"]),
+}
 # In faulty mode each good page fails in its own way (5 hangs past the download timeout).
 FAULTY_AS = {1: "500", 2: "reset", 3: "truncated", 4: "binary", 5: "timeout", 6: "empty"}
 
@@ -234,14 +251,19 @@ class FaultServer:
                 f"<body><h1>医保问答</h1><ul>{''.join(links)}</ul></body></html>"
             )
         links += [
-            '<li><a href="/qa/1.html?utm_source=wx&amp;from=share#top">分享链接</a></li>',
-            '<li><a href="/alias/2.html">别名页面</a></li>',
-            '<li><a href="/qa/gbk.html">断缴补缴</a></li>',
-            '<li><a href="/slow/429.html">限流页面</a></li>',
-            '<li><a href="/private/secret.html">内部页面</a></li>',
-            '<li><a href="/go/elsewhere.html">外站跳转</a></li>',
+            '<li><a href="/qa/1.html?utm_source=wx&amp;from=share#top">职工医保住院报销比例是多少(分享)</a></li>',
+            '<li><a href="/alias/2.html">医保个人账户的钱可以给家人用吗(专题)</a></li>',
+            '<li><a href="/qa/gbk.html">医保断缴后还能补缴吗?</a></li>',
+            '<li><a href="/slow/429.html">医保报销需要多长时间到账?</a></li>',
+            '<li><a href="/private/secret.html">医保内部资料汇编</a></li>',
+            '<li><a href="/offtopic/1.html">双眼皮手术多少钱?</a></li>',
+            '<li><a href="/go/elsewhere.html">全国医保服务平台入口</a></li>',
         ]
-        links += [f'<li><a href="{p}">故障 {k}</a></li>' for p, k in FAULT_PATHS.items() if "loop-b" not in p]
+        links += [
+            f'<li><a href="{p}">医保问答故障页面 {k} 的标题</a></li>'
+            for p, k in FAULT_PATHS.items()
+            if "loop-b" not in p
+        ]
         return (
             '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>医保问答</title></head>'
             f"<body><h1>医保问答</h1><ul>{''.join(links)}</ul></body></html>"
@@ -329,6 +351,17 @@ def _make_handler(site: FaultServer, host: str) -> type[BaseHTTPRequestHandler]:
                     if site.faulty:
                         return lambda: self._fault(FAULTY_AS[n])
                     return lambda: self._page(qa_html(*QA[n]))
+                return None
+            if path.startswith("/offtopic/") and path.endswith(".html"):
+                key = path[len("/offtopic/") : -len(".html")]
+                if key.isdigit() and int(key) in OFF_TOPIC:
+                    n = int(key)
+                    html = qa_html(*OFF_TOPIC[n])
+                    if n + 1 in OFF_TOPIC:
+                        html = html.replace(
+                            "</article>", f'<a href="/offtopic/{n + 1}.html">更多</a></article>'
+                        )
+                    return lambda: self._page(html)
                 return None
             if path == "/alias/2.html":  # the same page as /qa/2.html, which it names as canonical
                 return lambda: self._page(qa_html(*QA[2], canonical="/qa/2.html"))

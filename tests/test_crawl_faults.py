@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from kb.db import session
 from kb.models import Entry, FetchError, Page, Run, Version
-from tests.faultserver import FAULTY_AS, GBK_QA, QA, SLOW_QA, FaultServer
+from tests.faultserver import FAULTY_AS, GBK_QA, OFF_TOPIC, QA, SLOW_QA, FaultServer
 
 pytestmark = pytest.mark.slow
 
@@ -130,6 +130,15 @@ def test_a_page_under_several_urls_is_stored_once(nights: dict) -> None:
     assert sum(1 for u in pages if u.endswith("/qa/2.html")) == 1
     requested = [r["path"] for r in nights["log_first"] if r["host"] == "main"]
     assert requested.count("/") == 1  # the start page, not again when pages link back to it
+
+
+def test_off_topic_links_are_followed_one_hop_and_make_no_entry(nights: dict) -> None:
+    fetched = {r["path"] for r in nights["log_first"] if r["host"] == "main"}
+    assert {"/offtopic/1.html", "/offtopic/2.html"} <= fetched
+    assert not {"/offtopic/3.html", "/offtopic/4.html"} & fetched
+    questions = {q for q, *_ in nights["state_first"]["entries"].values()}
+    assert not questions & {q for q, _ in OFF_TOPIC.values()}
+    assert nights["runs"][0].off_topic == 2
 
 
 def test_gbk_page_declared_utf8_is_read_right(nights: dict) -> None:
