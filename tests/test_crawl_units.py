@@ -20,6 +20,7 @@ from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from crawler.extensions import progress_row
 from crawler.middlewares import retry_after_seconds
 from crawler.profiles import Profile
 from crawler.run import RESUMABLE_MARK, prepare_jobdir, profile_settings
@@ -145,3 +146,11 @@ def test_job_folder_resumes_only_after_a_clean_stop(tmp_path: Path) -> None:
     assert resumed and "resuming" in note and (job / "requests.seen").exists()
     resumed, note = prepare_jobdir(job, resume=True)  # killed since: no mark
     assert not resumed and "not stopped cleanly" in note and not (job / "requests.seen").exists()
+
+
+def test_progress_row_reads_scrapy_and_kb_stats() -> None:
+    stats = {"response_received_count": 12, "scheduler/enqueued": 30, "scheduler/dequeued": 12}
+    stats |= {"kb/new": 4, "kb/not_modified": 6, "kb/failed": 1}
+    row = progress_row(stats)
+    assert row["fetched"] == 12 and row["queued"] == 18
+    assert (row["new"], row["304"], row["failed"], row["changed"]) == (4, 6, 1, 0)

@@ -118,6 +118,8 @@ def crawl(
             table.add_row(
                 "304 not modified" if col == "not_modified" else col.replace("_", " "), str(getattr(run, col))
             )
+        if run.finished_at is not None:
+            table.add_row("duration", f"{(run.finished_at - run.started_at).total_seconds():.1f} s")
         table.add_row("status", run.status)
         console.print(table)
         if run.errors and run.errors != "{}":
