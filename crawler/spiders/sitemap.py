@@ -20,6 +20,9 @@ from crawler.urls import canonicalize
 from kb import clock
 from kb.snapshot import Snapshot
 
+# The sitemap protocol allows 50 MB uncompressed; pages keep DOWNLOAD_MAXSIZE. Also bounds gunzip.
+SITEMAP_MAXSIZE = 64 * 1024 * 1024
+
 
 class SitemapSpider(KBSpider, ScrapySitemapSpider):
     name = "sitemap"
@@ -41,7 +44,13 @@ class SitemapSpider(KBSpider, ScrapySitemapSpider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.load_known()
         for url in self.sitemap_urls:
-            yield scrapy.Request(url, callback=self._parse_sitemap, errback=self.failed, dont_filter=True)
+            yield scrapy.Request(
+                url,
+                callback=self._parse_sitemap,
+                errback=self.failed,
+                dont_filter=True,
+                meta={"download_maxsize": SITEMAP_MAXSIZE},
+            )
 
     def sitemap_filter(self, entries: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
         for entry in entries:
@@ -66,8 +75,10 @@ class SitemapSpider(KBSpider, ScrapySitemapSpider):
             if request.callback is None or request.callback == self.parse:
                 if self.budget_left():
                     yield self.request(request.url)
-            else:
-                yield request
+            else:  # another sitemap (from an index or robots.txt): same size bound, faults recorded
+                yield request.replace(
+                    errback=self.failed, meta={**request.meta, "download_maxsize": SITEMAP_MAXSIZE}
+                )
 
     def parse(self, response: Response) -> Iterable[Snapshot]:
         item, _page = self.response_item(response)
