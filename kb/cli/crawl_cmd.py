@@ -54,7 +54,8 @@ def crawl(
     ] = None,
     db: DbOption = None,
 ) -> None:
-    """Crawl sites into the KB (exit 1 when the run failed: nothing fetched, or too many errors)."""
+    """Crawl sites into the KB (exit 1 when the run failed: nothing fetched, or too many errors; 130 when
+    it was stopped before the end)."""
     from crawler import profiles
     from crawler.run import SPIDERS, run_crawl
     from kb import runs
@@ -125,11 +126,14 @@ def crawl(
         if run.errors and run.errors != "{}":
             console.print(f"errors by kind: {run.errors}", highlight=False)
         if outcome.finish_reason == "shutdown":
-            console.print(
-                f"stopped; `kb crawl --resume{' --jobdir ' + outcome.jobdir if outcome.jobdir else ''}` "
-                "continues it",
-                highlight=False,
+            hint = (
+                f"`kb crawl --resume --jobdir {outcome.jobdir} ...` continues it"
+                if outcome.jobdir
+                else "run it again to start over (with --resume it could have kept its queue)"
             )
+            err_console.print(f"kb: crawl stopped before the end; {hint}", highlight=False)
         status = runs.run_status(run) if run.status == "running" else run.status
     if status == "failed":
         raise typer.Exit(1)
+    if status == "interrupted":
+        raise typer.Exit(130)  # stopped (Ctrl-C, SIGTERM from a timeout): a nightly must not read it as ok
