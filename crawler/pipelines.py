@@ -12,7 +12,6 @@ import logging
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
-from sqlalchemy import update
 
 from kb import runs
 from kb.db import session
@@ -66,9 +65,7 @@ class KBPipeline:
         with session(self.db) as s:
             if item.error == "robots":
                 runs.record_error(s, self.run_id, item.url, "robots", item.error_detail)
-                s.execute(
-                    update(Run).where(Run.id == self.run_id).values(robots_refused=Run.robots_refused + 1)
-                )
+                runs.count(s, self.run_id, "robots_refused", fetched=False)
                 stats.inc_value("kb/robots_refused")
                 return item
             result = ingest(s, item, self.run_id)
