@@ -154,3 +154,49 @@ def test_noise_lines(text: str) -> None:
 )
 def test_answer_lines_are_not_noise(text: str) -> None:
     assert not is_noise_line(text)
+
+
+def _page(body: str, title: str = "生育保险怎么报销") -> bytes:
+    return f"<html><head><title>{title}</title></head><body>{body}</body></html>".encode()
+
+
+ANSWER = "<p>生育保险报销需要先参保满12个月,在定点医院分娩可以直接结算,不用自己垫付。</p>"
+
+
+def test_cards_split_over_dt_dd_pairs_are_noise() -> None:
+    dl = "".join(
+        f'<dt><a href="/q/{i}.html">医保报销问题第{i}个怎么办</a></dt><dd>另一个问题的摘要文字{i}。</dd>'
+        for i in range(6)
+    )
+    page = extract_page(_page(f"<h1>生育保险怎么报销</h1>{ANSWER}<dl>{dl}</dl>"), "http://a.cn/q/x.html")
+    assert page.page_type == "qa"
+    assert page.answer.startswith("生育保险报销需要先参保满12个月") and "摘要" not in page.answer
+    assert len(page.related) == 6
+
+
+def test_comments_without_heading_are_noise_but_answers_heading_is_not() -> None:
+    comments = "".join(
+        f'<div class="c"><span>用户{i}</span><p>说得对,谢谢楼主分享{i}</p><span>{i + 1}小时前</span> <a href="#">回复</a></div>'
+        for i in range(3)
+    )
+    body = f"<h1>生育保险怎么报销</h1><div><h3>全部回答(1)</h3>{ANSWER}</div><div>{comments}</div>"
+    page = extract_page(_page(body), "http://a.cn/q/x.html")
+    assert "生育保险报销需要先参保满12个月" in page.answer
+    assert "谢谢楼主" not in page.answer and "小时前" not in page.answer
+
+
+def test_logo_h1_bare_hyphen_title_and_time_element() -> None:
+    body = (
+        '<div><h1><a href="/">健康一点通</a></h1></div><h2>生育保险怎么报销</h2>'
+        '<div><span>编辑部</span> <time datetime="2024-03-05T10:00:00+08:00">3月5日</time></div>' + ANSWER
+    )
+    page = extract_page(_page(body, "生育保险怎么报销-健康一点通"), "http://a.cn/q/x.html")
+    assert page.question == "生育保险怎么报销"
+    assert page.published == "2024-03-05"
+    assert page.answer.startswith("生育保险报销") and "健康一点通" not in page.answer
+
+
+def test_only_an_update_date_is_not_a_publication_date() -> None:
+    body = "<h1>生育保险怎么报销</h1><div>更新时间:2024-06-01</div>" + ANSWER
+    page = extract_page(_page(body), "http://a.cn/q/x.html")
+    assert page.updated == "2024-06-01" and page.published is None

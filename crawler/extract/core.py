@@ -41,7 +41,7 @@ from crawler.extract.notices import is_disclaimer, is_tip
 from crawler.extract.text import compact, element_text
 from crawler.extract.topic import classify
 
-EXTRACTOR_VERSION = "5"
+EXTRACTOR_VERSION = "6"
 
 MAX_BYTES = 3_000_000  # bigger bodies are cut: bounded time on huge pages
 MAX_ELEMENTS = 60_000  # beyond this many elements the tail of the page is dropped
@@ -154,7 +154,7 @@ def _extract(body: bytes, url: str, content_type: str | None) -> ExtractedPage:
         page.published = _htmldate(root)
 
     answer_chars = len(compact(page.answer))
-    if report.cards + report.section_links >= 5 and answer_chars < 80 and not meta.is_qa_schema:
+    if report.cards + report.section_links >= 5 and answer_chars < 30 and not meta.is_qa_schema:
         page.page_type = "listing"
         page.no_answer = "listing page: mostly links to other pages"
     elif answer_chars < MIN_ANSWER_CHARS:

@@ -39,6 +39,7 @@ _GENERIC_HEADING = re.compile(
     r"(推荐|阅读|问题|问答|文章|搜索|在搜|在看|在问|还看|喜欢|感兴趣|了解|评论|资讯|新闻|链接|专题|话题|"
     r"回答|帖子|标签|留言|回复|排行|想问|关注|热点|热榜|榜单|排行榜)$"
 )
+_ANSWERS_HEADING = re.compile(r"^(全部|网友|最佳|精选|优质|专业|医生|专家|官方)?(回答|答案|解答)$")
 _COMMENT_HEADING = re.compile(r"^(共?\d+条?(评论|留言|回复)|(评论|留言|回复)(\d+条?)?)$")
 _COUNT = re.compile(r"[(（\[【]?\d+[条个人]?[)）\]】]?")
 _DECOR = re.compile(
@@ -58,6 +59,8 @@ def is_noise_heading(text: str) -> bool:
     key = heading_key(text)
     if not key or len(key) > 14:
         return False
+    if _ANSWERS_HEADING.match(key):
+        return False  # "全部回答 (3)" heads the answers themselves
     for k in (key, re.sub(r"^(点击)?(查看)?更多", "", key)):
         if k in _STRONG_HEADINGS or _GENERIC_HEADING.match(k) or _COMMENT_HEADING.match(k):
             return True
@@ -410,6 +413,25 @@ def _is_filler(el) -> bool:
     return el.tag in ("hr", "br") or (not element_text(el, 5) and next(el.iter("img"), None) is None)
 
 
+def _alternating_run(kids: list, base: str, self_url: str, protected: list) -> list:
+    """Cards split over two siblings, title then snippet (<dt><a>…</a></dt><dd>…</dd>), >= 3 pairs."""
+    start = next((i for i, k in enumerate(kids) if _card_link(k, base, self_url)), None)
+    if start is None or len(kids) - start < 6:
+        return []
+    a, b = kids[start], kids[start + 1]
+    if _card_link(b, base, self_url) or a.tag in _HEADING_TAGS:
+        return []
+    out: list = []
+    for i in range(start, len(kids) - 1, 2):
+        title, body = kids[i], kids[i + 1]
+        if not (_same_shape(title, a) and _same_shape(body, b) and _card_link(title, base, self_url)):
+            break
+        if _card_link(body, base, self_url) or _contains(title, protected) or _contains(body, protected):
+            break
+        out += [title, body]
+    return out if len(out) >= 6 else []
+
+
 def find_card_runs(root, base: str, self_url: str, protected: list) -> list[list]:
     """Runs (>=3) of consecutive same-shape siblings that each link to another page."""
     runs: list[list] = []
@@ -435,6 +457,10 @@ def find_card_runs(root, base: str, self_url: str, protected: list) -> list[list
             if len(run) >= 3:
                 runs.append(run)
             run = []
+        if not any(r[0].getparent() is parent for r in runs):
+            pairs = _alternating_run(kids, base, self_url, protected)
+            if pairs:
+                runs.append(pairs)
     # Keep the outermost runs only (a card may itself hold a run of links).
     out = []
     members = {id(el) for run in runs for el in run}
