@@ -94,6 +94,39 @@ class BackoffRetryMiddleware(RetryMiddleware):
         return retry
 
 
+class OneLineDownloadErrors(logging.Filter):
+    """Drop the traceback from Scrapy's "Error downloading .../robots.txt" log line.
+
+    A site that is down or refuses connections is an everyday fault, recorded against its URL in the
+    KB; a 60-line traceback for it in a nightly's mail hides what matters. The one-line message stays.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            from scrapy.exceptions import (
+                CannotResolveHostError,
+                DownloadConnectionRefusedError,
+                DownloadFailedError,
+                DownloadTimeoutError,
+            )
+
+            everyday = (
+                CannotResolveHostError,
+                DownloadConnectionRefusedError,
+                DownloadFailedError,
+                DownloadTimeoutError,
+            )
+            if isinstance(record.exc_info[1], everyday):
+                record.exc_info, record.exc_text = None, None
+        return True
+
+
+def quiet_robots_errors() -> None:
+    robots_log = logging.getLogger("scrapy.downloadermiddlewares.robotstxt")
+    if not any(isinstance(f, OneLineDownloadErrors) for f in robots_log.filters):
+        robots_log.addFilter(OneLineDownloadErrors())
+
+
 class CrawlDelayMiddleware:
     """Honour robots.txt ``Crawl-delay`` (Scrapy parses it but does not enforce it).
 
@@ -114,6 +147,7 @@ class CrawlDelayMiddleware:
     def from_crawler(cls, crawler: Crawler) -> CrawlDelayMiddleware:
         mw = cls(crawler)
         crawler.signals.connect(mw.robots_parsed, signal=signals.robots_parsed)
+        quiet_robots_errors()  # this middleware works alongside robots.txt: its fetch faults are one line
         return mw
 
     def robots_parsed(self, robotparser, request: Request) -> None:  # type: ignore[no-untyped-def]

@@ -4,7 +4,7 @@
 ("elsewhere", never allowed) that only logs what reaches it. Besides good Q&A pages it has a page for
 each fault a nightly crawl meets: 500s, connection resets, a server that never answers, a truncated body,
 a 20 MB page, a gzip bomb, a redirect loop, binary bytes under ``text/html``, a GBK page declared UTF-8,
-a 429 with ``Retry-After``, an off-domain redirect, a robots.txt-disallowed page and a page reachable under
+a 500 that recovers on retry, a 429 with ``Retry-After``, an off-domain redirect, a robots.txt-disallowed page and a page reachable under
 two URLs (tracking parameters, rel=canonical). ``faulty = True`` turns the good pages themselves into
 faults, one kind each, which is how the tests check that a bad night never damages an entry.
 """
@@ -75,6 +75,13 @@ SLOW_QA = (
     [
         "在定点医疗机构直接结算的,医保报销部分当场抵扣,不需要等待到账。",
         "手工报销的,医保经办机构受理材料后一般在二十个工作日内审核完毕,报销款转入参保人的银行账户。",
+    ],
+)
+FLAKY_QA = (
+    "医保卡丢了怎么补办?",
+    [
+        "医保卡(社会保障卡)丢失后,应先通过电话、App或到医保经办机构办理挂失,防止被他人冒用。",
+        "挂失后携带身份证到社保卡服务网点或合作银行申请补办,补办期间可以使用医保电子凭证就医结算。",
     ],
 )
 GBK_QA = (
@@ -255,6 +262,7 @@ class FaultServer:
             '<li><a href="/alias/2.html">医保个人账户的钱可以给家人用吗(专题)</a></li>',
             '<li><a href="/qa/gbk.html">医保断缴后还能补缴吗?</a></li>',
             '<li><a href="/slow/429.html">医保报销需要多长时间到账?</a></li>',
+            '<li><a href="/flaky/500.html">医保卡丢了怎么补办?</a></li>',
             '<li><a href="/private/secret.html">医保内部资料汇编</a></li>',
             '<li><a href="/offtopic/1.html">双眼皮手术多少钱?</a></li>',
             '<li><a href="/go/elsewhere.html">全国医保服务平台入口</a></li>',
@@ -367,6 +375,8 @@ def _make_handler(site: FaultServer, host: str) -> type[BaseHTTPRequestHandler]:
                 return lambda: self._page(qa_html(*QA[2], canonical="/qa/2.html"))
             if path == "/slow/429.html":
                 return self._too_many
+            if path == "/flaky/500.html":
+                return self._flaky
             if path == "/private/secret.html":
                 return lambda: self._page(qa_html("医保内部资料", ["不应被抓取的页面。"]))
             if path == "/go/elsewhere.html":
@@ -381,6 +391,13 @@ def _make_handler(site: FaultServer, host: str) -> type[BaseHTTPRequestHandler]:
                 self._send(429, b"slow down", "text/plain", {"Retry-After": str(site.retry_after)})
             else:
                 self._page(qa_html(*SLOW_QA))
+
+        def _flaky(self) -> None:
+            """500 on the first request (a server restarting), the page afterwards."""
+            if len(site.hits("/flaky/500.html")) == 0:
+                self._send(500, b"<html><body>Internal Server Error</body></html>")
+            else:
+                self._page(qa_html(*FLAKY_QA))
 
         def _fault(self, kind: str) -> None:
             if kind == "500":

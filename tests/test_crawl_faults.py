@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from kb.db import session
 from kb.models import Entry, FetchError, Page, Run, Version
-from tests.faultserver import FAULTY_AS, GBK_QA, OFF_TOPIC, QA, SLOW_QA, FaultServer
+from tests.faultserver import FAULTY_AS, FLAKY_QA, GBK_QA, OFF_TOPIC, QA, SLOW_QA, FaultServer
 
 pytestmark = pytest.mark.slow
 
@@ -77,6 +77,7 @@ def nights(tmp_path_factory: pytest.TempPathFactory) -> dict:
         out["state_first"] = kb_state(db)
         out["log_first"] = list(fs.requests)
         out["slow_hits"] = fs.hits("/slow/429.html")
+        out["flaky_hits"] = fs.hits("/flaky/500.html")
         out["elsewhere_hits"] = [r for r in fs.requests if r["host"] == "elsewhere"]
         fs.faulty = True
         out["second"] = crawl(fs, db)
@@ -96,7 +97,7 @@ def test_good_night_finishes_and_stores_the_good_pages(nights: dict) -> None:
     assert nights["first"].returncode == 0, nights["first"].stderr
     assert "Traceback" not in nights["first"].stderr
     questions = {q for q, *_ in nights["state_first"]["entries"].values()}
-    assert questions == {q for q, _ in QA.values()} | {GBK_QA[0], SLOW_QA[0]}
+    assert questions == {q for q, _ in QA.values()} | {GBK_QA[0], SLOW_QA[0], FLAKY_QA[0]}
     run = nights["runs"][0]
     assert run.status == "ok" and run.new == len(questions)
 
@@ -122,6 +123,13 @@ def test_429_waits_for_retry_after_then_retries(nights: dict) -> None:
     hits = nights["slow_hits"]
     assert [h["status"] for h in hits] == [429, 200]
     assert hits[1]["at"] - hits[0]["at"] >= 1.0  # Retry-After: 1
+
+
+def test_a_500_that_recovers_on_retry_is_a_page_not_a_fault(nights: dict) -> None:
+    assert [h["status"] for h in nights["flaky_hits"]] == [500, 200]
+    assert nights["origin"] + "/flaky/500.html" not in nights["errors"][nights["runs"][0].id]
+    entry = [e for e in nights["state_first"]["entries"].values() if e[4].endswith("/flaky/500.html")]
+    assert entry and entry[0][0] == FLAKY_QA[0] and entry[0][2] == 1
 
 
 def test_a_page_under_several_urls_is_stored_once(nights: dict) -> None:

@@ -1,0 +1,80 @@
+"""How the crawl looks to an operator: `kb crawl`'s exit status when nothing could be fetched, and
+`scrapy crawl discover -a start_url=...` from the repo root (scrapy.cfg) filling the same KB."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from kb.db import session
+from kb.models import Entry, FetchError, Run
+from tests.faultserver import QA, FaultServer
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_a_crawl_that_fetches_nothing_fails_with_exit_1(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'kb.sqlite'}"
+    url = f"http://127.0.0.1:{closed_port()}/"
+    args = [sys.executable, "-m", "kb", "crawl", "--delay", "0", "--timeout", "2", "--retries", "0"]
+    proc = subprocess.run([*args, "--db", db, "--start-url", url], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr  # a site that is down is an everyday fault: one line each
+    assert "failed" in proc.stdout and '"connection": 1' in proc.stdout
+    with session(db) as s:
+        run = s.exec(select(Run)).one()
+        errors = s.exec(select(FetchError)).all()
+        assert s.exec(select(Entry)).all() == []
+    assert run.status == "failed" and run.new == 0
+    assert [(e.url, e.kind) for e in errors] == [(url, "connection")]
+
+
+def test_scrapy_crawl_discover_works_from_the_repo_root(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'kb.sqlite'}"
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    with FaultServer(faults=False) as fs:
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "scrapy",
+                "crawl",
+                "discover",
+                "-a",
+                f"start_url={fs.start_url}",
+                "-s",
+                f"KB_DB_URL={db}",
+                "-s",
+                "DOWNLOAD_DELAY=0",
+                "-s",
+                "AUTOTHROTTLE_ENABLED=False",
+            ],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        agent = fs.hits("/")[0]["headers"]["user-agent"]
+    assert proc.returncode == 0, proc.stderr
+    assert agent.startswith("yibao-kb/")  # the project's settings, not Scrapy's defaults
+    with session(db) as s:
+        run = s.exec(select(Run)).one()
+        questions = {e.question for e in s.exec(select(Entry)).all()}
+    assert questions == {q for q, _ in QA.values()}
+    assert run.spider == "discover" and run.status == "ok" and run.new == len(QA)
