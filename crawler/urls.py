@@ -64,10 +64,25 @@ def same_host(a: str, b: str) -> bool:
     return (urlsplit(a).hostname or "").lower() == (urlsplit(b).hostname or "").lower()
 
 
+def _points_up(target: str, fetched: str) -> bool:
+    """True when ``target``'s path is the site root or a folder above ``fetched``'s (a listing)."""
+    t, f = urlsplit(target).path.rstrip("/"), urlsplit(fetched).path.rstrip("/")
+    return t != f and (t == "" or f.startswith(t + "/"))
+
+
 def page_url(fetched_url: str, rel_canonical: str | None) -> str:
-    """The URL a fetched page is stored under: its rel=canonical when it stays on the same host."""
+    """The URL a fetched page is stored under: its rel=canonical when it stays on the same host.
+
+    A canonical naming the home page or a folder above the page (``/ask/1.html`` -> ``/ask/``) is a
+    common template mistake, not a statement that the pages are one: honouring it would fold every
+    question of the site into one page, so it is ignored.
+    """
     if rel_canonical:
         target = urljoin(fetched_url, rel_canonical)
-        if urlsplit(target).scheme in {"http", "https"} and same_host(target, fetched_url):
+        if (
+            urlsplit(target).scheme in {"http", "https"}
+            and same_host(target, fetched_url)
+            and not _points_up(target, fetched_url)
+        ):
             return canonicalize(target)
     return canonicalize(fetched_url)

@@ -111,6 +111,8 @@ OFF_TOPIC: dict[int, tuple[str, list[str]]] = {
 # In faulty mode each good page fails in its own way (5 hangs past the download timeout).
 FAULTY_AS = {1: "500", 2: "reset", 3: "truncated", 4: "binary", 5: "timeout", 6: "empty"}
 
+HOME_CANONICAL = {5, 6}  # these pages say rel=canonical "/" (a template mistake, ignored)
+
 FAULT_PATHS = {
     "/fault/500.html": "500",
     "/fault/reset.html": "reset",
@@ -358,7 +360,9 @@ def _make_handler(site: FaultServer, host: str) -> type[BaseHTTPRequestHandler]:
                     n = int(key)
                     if site.faulty:
                         return lambda: self._fault(FAULTY_AS[n])
-                    return lambda: self._page(qa_html(*QA[n]))
+                    # 5 and 6 come from a template that names the home page as every page's canonical.
+                    canonical = "/" if n in HOME_CANONICAL else None
+                    return lambda: self._page(qa_html(*QA[n], canonical=canonical))
                 return None
             if path.startswith("/offtopic/") and path.endswith(".html"):
                 key = path[len("/offtopic/") : -len(".html")]

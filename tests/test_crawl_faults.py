@@ -13,7 +13,16 @@ from sqlmodel import select
 
 from kb.db import session
 from kb.models import Entry, FetchError, Page, Run, Version
-from tests.faultserver import FAULTY_AS, FLAKY_QA, GBK_QA, OFF_TOPIC, QA, SLOW_QA, FaultServer
+from tests.faultserver import (
+    FAULTY_AS,
+    FLAKY_QA,
+    GBK_QA,
+    HOME_CANONICAL,
+    OFF_TOPIC,
+    QA,
+    SLOW_QA,
+    FaultServer,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -134,6 +143,8 @@ def test_a_500_that_recovers_on_retry_is_a_page_not_a_fault(nights: dict) -> Non
 
 def test_a_page_under_several_urls_is_stored_once(nights: dict) -> None:
     pages = nights["pages"]
+    # ... and pages whose rel=canonical names the home page are not folded into it
+    assert {f"{nights['origin']}/qa/{n}.html" for n in HOME_CANONICAL} <= set(pages)
     assert not [u for u in pages if "utm_" in u or "from=" in u or "#" in u or "/alias/" in u]
     assert sum(1 for u in pages if u.endswith("/qa/2.html")) == 1
     requested = [r["path"] for r in nights["log_first"] if r["host"] == "main"]

@@ -52,6 +52,15 @@ def test_rel_canonical_is_honoured_on_the_same_host_only() -> None:
     assert page_url("http://a.cn/alias/2.html?from=x", "/qa/2.html") == "http://a.cn/qa/2.html"
     assert page_url("http://a.cn/qa/2.html", "http://evil.cn/qa/2.html") == "http://a.cn/qa/2.html"
     assert page_url("http://a.cn/qa/2.html?utm_source=x", None) == "http://a.cn/qa/2.html"
+    assert page_url("http://a.cn/qa/2.html?id=1", "2.html") == "http://a.cn/qa/2.html"
+    assert page_url("http://a.cn/", "http://a.cn/index.html") == "http://a.cn/index.html"
+
+
+@pytest.mark.parametrize("canonical", ["/", "http://a.cn", "/qa/", "/qa", "../"])
+def test_rel_canonical_to_the_home_page_or_a_folder_above_is_ignored(canonical: str) -> None:
+    # A template that names the home page (or the section) as every page's canonical must not fold
+    # all the questions into one page.
+    assert page_url("http://a.cn/qa/2.html?from=x", canonical) == "http://a.cn/qa/2.html"
 
 
 def test_retry_after_as_seconds_or_date() -> None:
