@@ -16,8 +16,6 @@ from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import reactor, task
 
-from crawler.urls import canonicalize
-
 log = logging.getLogger(__name__)
 
 
@@ -84,6 +82,21 @@ class BackoffRetryMiddleware(RetryMiddleware):
         retry = self._retry(request, f"HTTP {response.status}")
         if retry is None:
             return response
+        await self._back_off(request, wait)
+        return retry
+
+    async def process_exception(  # type: ignore[override]
+        self, request: Request, exception: Exception, spider: Spider | None = None
+    ) -> Request | Response | None:
+        """A timeout, reset or refused connection is retried after the same backoff, not at once:
+        a site that is struggling gets breathing room instead of three quick hits."""
+        retry = super().process_exception(request, exception)
+        if isinstance(retry, Request):
+            await self._back_off(request, self.backoff_base * (2 ** request.meta.get("retry_times", 0)))
+        return retry
+
+    async def _back_off(self, request: Request, wait: float) -> None:
+        """Slow the request's whole site to ``wait`` between requests, and wait that long ourselves."""
         slot = _slot(self.crawler, request)
         if slot is not None and slot.delay < wait:
             slot.delay = wait
@@ -91,7 +104,6 @@ class BackoffRetryMiddleware(RetryMiddleware):
         self.crawler.stats.inc_value("kb/retry_waits")
         if wait > 0:
             await maybe_deferred_to_future(task.deferLater(reactor, wait, lambda: None))
-        return retry
 
 
 class OneLineDownloadErrors(logging.Filter):
@@ -170,6 +182,10 @@ class CrawlDelayMiddleware:
         return None
 
 
+def _exact(url: str) -> str:
+    return url.split("#", 1)[0]
+
+
 class OffDomainRedirectMiddleware:
     """Refuse a redirect that leaves the spider's allowed domains (recorded as ``offsite_redirect``),
     and one that comes back to a URL of its own chain (``redirect_loop``).
@@ -196,6 +212,8 @@ class OffDomainRedirectMiddleware:
         if allowed and not any(host == d or host.endswith("." + d) for d in allowed):
             raise IgnoreRequest(f"offsite_redirect: {request.url} -> {target}")
         chain = [*request.meta.get("redirect_urls", []), request.url]
-        if canonicalize(target) in {canonicalize(u) for u in chain}:
+        # Exact URLs (fragment aside), not canonical ones: a site that redirects /a to /a?spm=x is
+        # answering, not looping; the page is stored under its canonical URL either way.
+        if _exact(target) in {_exact(u) for u in chain}:
             raise IgnoreRequest(f"redirect_loop: {' -> '.join([*chain, target])}"[:500])
         return response

@@ -200,7 +200,7 @@ class FaultServer:
 
     def _serve(self, host: str, name: str) -> ThreadingHTTPServer:
         handler = _make_handler(self, name)
-        server = ThreadingHTTPServer((host, 0), handler)
+        server = _Server((host, 0), handler)
         server.daemon_threads = True
         threading.Thread(target=server.serve_forever, daemon=True).start()
         self._servers.append(server)
@@ -278,6 +278,13 @@ class FaultServer:
             '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>医保问答</title></head>'
             f"<body><h1>医保问答</h1><ul>{''.join(links)}</ul></body></html>"
         )
+
+
+class _Server(ThreadingHTTPServer):
+    # The stdlib's listen backlog is 5: a crawler opening 8+ connections at once then loses SYNs and
+    # waits a second for the kernel to retry them, which looks like a connect timeout to the crawl.
+    request_queue_size = 128
+    daemon_threads = True
 
 
 def _make_handler(site: FaultServer, host: str) -> type[BaseHTTPRequestHandler]:

@@ -44,6 +44,26 @@ def test_a_crawl_that_fetches_nothing_fails_with_exit_1(tmp_path: Path) -> None:
     assert [(e.url, e.kind) for e in errors] == [(url, "connection")]
 
 
+def test_a_site_that_resets_every_connection_is_retried_with_backoff(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'kb.sqlite'}"
+    args = [sys.executable, "-m", "kb", "crawl", "--delay", "0", "--timeout", "2", "--retries", "2"]
+    with FaultServer(faults=False) as fs:
+        url = fs.url("/fault/reset.html")
+        proc = subprocess.run(
+            [*args, "--db", db, "--start-url", url], capture_output=True, text=True, timeout=60
+        )
+        hits = fs.hits("/fault/reset.html")
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    # Twisted re-sends a request at once when a reused connection drops: those are one try.
+    tries = [h["at"] for i, h in enumerate(hits) if i == 0 or h["at"] - hits[i - 1]["at"] > 0.05]
+    assert len(tries) == 3  # the first and two retries
+    gaps = [b - a for a, b in zip(tries, tries[1:], strict=False)]
+    assert gaps[0] >= 0.1 and gaps[1] >= 0.2, gaps  # RETRY_BACKOFF_BASE 0.1 s on loopback, doubling
+    with session(db) as s:
+        assert [(e.url, e.kind) for e in s.exec(select(FetchError)).all()] == [(url, "connection")]
+
+
 def test_scrapy_crawl_discover_works_from_the_repo_root(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'kb.sqlite'}"
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}

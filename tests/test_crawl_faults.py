@@ -87,6 +87,7 @@ def nights(tmp_path_factory: pytest.TempPathFactory) -> dict:
         out["log_first"] = list(fs.requests)
         out["slow_hits"] = fs.hits("/slow/429.html")
         out["flaky_hits"] = fs.hits("/flaky/500.html")
+        out["retried_hits"] = {p: fs.hits(p) for p in ("/fault/500.html", "/fault/reset.html")}
         out["elsewhere_hits"] = [r for r in fs.requests if r["host"] == "elsewhere"]
         fs.faulty = True
         out["second"] = crawl(fs, db)
@@ -132,6 +133,16 @@ def test_429_waits_for_retry_after_then_retries(nights: dict) -> None:
     hits = nights["slow_hits"]
     assert [h["status"] for h in hits] == [429, 200]
     assert hits[1]["at"] - hits[0]["at"] >= 1.0  # Retry-After: 1
+
+
+def test_faults_are_retried_once_after_a_pause(nights: dict) -> None:
+    # `--retries 1`: one more try, never at once (the 429's Retry-After slowed the whole site down;
+    # tests/test_crawl_cli.py times the backoff alone). A reset on a reused connection is re-sent by
+    # Twisted itself at once, so the reset page can show two hits per try.
+    for path, hits in nights["retried_hits"].items():
+        tries = [h for i, h in enumerate(hits) if i == 0 or h["at"] - hits[i - 1]["at"] > 0.05]
+        assert len(tries) == 2, (path, hits)
+        assert tries[1]["at"] - tries[0]["at"] >= 0.1, path
 
 
 def test_a_500_that_recovers_on_retry_is_a_page_not_a_fault(nights: dict) -> None:

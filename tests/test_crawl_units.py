@@ -21,7 +21,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.extensions import progress_row
-from crawler.middlewares import retry_after_seconds
+from crawler.middlewares import OffDomainRedirectMiddleware, retry_after_seconds
 from crawler.profiles import Profile
 from crawler.run import RESUMABLE_MARK, prepare_jobdir, profile_settings
 from crawler.spiders.base import failure_kind, garbage_reason
@@ -61,6 +61,35 @@ def test_rel_canonical_to_the_home_page_or_a_folder_above_is_ignored(canonical: 
     # A template that names the home page (or the section) as every page's canonical must not fold
     # all the questions into one page.
     assert page_url("http://a.cn/qa/2.html?from=x", canonical) == "http://a.cn/qa/2.html"
+
+
+def redirect_verdict(chain: list[str], location: str, allowed: list[str]) -> str:
+    """What OffDomainRedirectMiddleware does with a 302 to ``location`` at the end of ``chain``."""
+    from scrapy import Spider
+    from scrapy.http import Response
+    from scrapy.utils.test import get_crawler
+
+    crawler = get_crawler(Spider)
+    crawler.spider = Spider("t", allowed_domains=allowed)
+    mw = OffDomainRedirectMiddleware.from_crawler(crawler)
+    request = Request(chain[-1], meta={"redirect_urls": chain[:-1]})
+    response = Response(chain[-1], status=302, headers={"Location": location})
+    try:
+        mw.process_response(request, response)
+    except IgnoreRequest as exc:
+        return str(exc).split(":")[0]
+    return "followed"
+
+
+def test_redirects_off_domain_and_in_loops_are_refused_others_followed() -> None:
+    a = "http://a.cn/ask/1.html"
+    assert redirect_verdict([a], "http://b.cn/x.html", ["a.cn"]) == "offsite_redirect"
+    assert redirect_verdict([a], "http://m.a.cn/ask/1.html", ["a.cn"]) == "followed"  # a subdomain
+    assert redirect_verdict([a, "http://a.cn/b.html"], "/ask/1.html", ["a.cn"]) == "redirect_loop"
+    assert redirect_verdict([a], "/ask/1.html#top", ["a.cn"]) == "redirect_loop"
+    # The same page with a tracking parameter added is an answer, not a loop.
+    assert redirect_verdict([a], "/ask/1.html?spm=a.b.c", ["a.cn"]) == "followed"
+    assert redirect_verdict(["https://a.cn/ask/1.html"], a, ["a.cn"]) == "followed"
 
 
 def test_retry_after_as_seconds_or_date() -> None:
