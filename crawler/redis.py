@@ -38,8 +38,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as _RobotsBase
-
 DEFAULT_PREFIX = "yibao-kb"
 IDLE_TIMEOUT = 3.0  # s: shared queue empty and every worker idle this long -> the crawl is over
 HEARTBEAT = 0.25  # s: how often a worker publishes its state and an idle worker polls the queue
@@ -50,7 +48,7 @@ ORPHAN_TTL = 24 * 3600  # s: queue/dupefilter of a crawl whose workers all died 
 # Scrapy's robots.txt middleware swapped for the fixed one below (see RobotsTxtMiddleware).
 ROBOTS_FIX = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "crawler.redis.RobotsTxtMiddleware": 100,
+    "crawler.robots.RobotsTxtMiddleware": 100,
 }
 
 
@@ -205,34 +203,6 @@ class RedisAddon:
                     settings.set(name, value, priority="cmdline")
         for name, components in COMPONENTS.items():
             settings.set(name, {**settings.getdict(name), **components}, priority="cmdline")
-
-
-class RobotsTxtMiddleware(_RobotsBase):  # type: ignore[misc,valid-type]
-    """Scrapy's RobotsTxtMiddleware, with requests that wait for a robots.txt all getting its parser.
-
-    Scrapy 2.13+ awaits the one shared Deferred from every waiting request; Twisted's asFuture callback
-    returns None, so the second and later waiters get None, and None means "no robots.txt: allowed".
-    A worker that starts by taking a batch of one site's URLs from the shared queue fetches
-    robots-disallowed pages that way (seen here: /private/ on the sample site). Here each waiter gets its
-    own Deferred fed from the shared one.
-    """
-
-    async def robot_parser(self, request: Any) -> Any:
-        from scrapy.utils.defer import maybe_deferred_to_future
-        from scrapy.utils.httpobj import urlparse_cached
-        from twisted.internet.defer import Deferred
-
-        pending = self._parsers.get(urlparse_cached(request).netloc)
-        if isinstance(pending, Deferred):
-            mine: Deferred[Any] = Deferred()
-
-            def forward(result: Any) -> Any:
-                mine.callback(result)
-                return result  # the next waiter gets the parser too
-
-            pending.addCallback(forward)
-            return await maybe_deferred_to_future(mine)
-        return await super().robot_parser(request)
 
 
 class SeedOnce:

@@ -61,11 +61,16 @@ TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = os.environ.get("KB_LOG_LEVEL", "WARNING")
 
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's robots.txt middleware lets concurrent waiters through (crawler.robots says how).
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.robots.RobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     "crawler.middlewares.CrawlDelayMiddleware": 560,
     "crawler.middlewares.OffDomainRedirectMiddleware": 650,
 }
+# `-s KB_REDIS_URL=redis://...` (scrapy crawl, scrapyd) makes this crawl one worker of a shared one.
+ADDONS = {"crawler.redis.RedisAddon": 0}
 ITEM_PIPELINES = {"crawler.pipelines.KBPipeline": 300}
 EXTENSIONS = {
     "crawler.extensions.Progress": 500,

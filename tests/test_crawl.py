@@ -130,3 +130,25 @@ def test_bad_crawl_arguments_are_one_line(
     assert exc.value.code == 2
     assert err.startswith("kb: error:") and message in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_unreachable_redis_is_one_line(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kb",
+            "crawl",
+            "--redis",
+            "redis://127.0.0.1:9/0",
+            "--start-url",
+            "http://127.0.0.1:9/",
+            "--db",
+            f"sqlite:///{tmp_path / 'kb.sqlite'}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("kb: error: cannot reach Redis") and "Traceback" not in proc.stderr

@@ -261,7 +261,7 @@ def test_the_project_middlewares_survive_in_a_worker(redis_url: str) -> None:
     RedisAddon(crawler=None).update_settings(settings)
     downloader = settings.getdict("DOWNLOADER_MIDDLEWARES")
     assert downloader["crawler.middlewares.BackoffRetryMiddleware"] == 550  # the project's, kept
-    assert downloader["crawler.redis.RobotsTxtMiddleware"] == 100
+    assert downloader["crawler.robots.RobotsTxtMiddleware"] == 100
     assert downloader["scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware"] is None
     assert "crawler.pipelines.KBPipeline" in settings.getdict("ITEM_PIPELINES")
     assert "crawler.redis.SharedCrawlWorker" in settings.getdict("EXTENSIONS")

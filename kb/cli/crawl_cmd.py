@@ -75,7 +75,12 @@ def crawl(
     url = resolve_url(db)
     get_engine(url)  # a bad --db is one line here, before Scrapy starts
     if redis:
-        from crawler.redis import RedisUnavailable, join_crawl  # noqa: F401
+        from crawler.redis import RedisUnavailable, check_redis
+
+        try:
+            check_redis(redis)
+        except RedisUnavailable as exc:
+            fail(str(exc))
 
     outcome = run_crawl(
         spider,
