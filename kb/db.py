@@ -16,7 +16,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
@@ -48,6 +48,9 @@ def alembic_config(url: str) -> Config:
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
     cur = dbapi_connection.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute(
+        "PRAGMA synchronous=NORMAL"
+    )  # durable at checkpoints under WAL; one commit per page stays cheap
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
@@ -81,6 +84,8 @@ def upgrade(engine: Engine, url: str) -> None:
     cfg = alembic_config(url)
     head = ScriptDirectory.from_config(cfg).get_current_head()
     with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":  # workers starting together on an empty KB: one migrates
+            conn.execute(text("SELECT pg_advisory_xact_lock(7160551911)"))
         current = MigrationContext.configure(conn).get_current_revision()
         if current == head:
             return

@@ -65,3 +65,19 @@ def test_ingest_flow_on_postgres(pg_url: str) -> None:
         assert copy.outcome == "duplicate"
         assert ingest(s, snap(url, status=404, at=later(3)), None).outcome == "gone"
         assert s.exec(select(func.count()).select_from(Page)).one() == 2
+
+
+def test_workers_opening_an_empty_postgres_kb_together_migrate_once(pg_url: str) -> None:
+    """Two processes that open the same empty database at once: one migrates, the other waits."""
+    import subprocess
+    import sys
+
+    code = "import sys; from kb.db import get_engine; get_engine(sys.argv[1]); print('ok')"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, pg_url], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(3)
+    ]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], [err[-300:] for _, err in outs]
