@@ -192,3 +192,38 @@ def test_progress_row_reads_scrapy_and_kb_stats() -> None:
     row = progress_row(stats)
     assert row["fetched"] == 12 and row["queued"] == 18
     assert (row["new"], row["304"], row["failed"], row["changed"]) == (4, 6, 1, 0)
+
+
+def test_runs_left_running_by_a_dead_process_on_this_machine_are_closed(db_url: str) -> None:
+    import json
+    import subprocess
+    import sys
+
+    from crawler.pipelines import close_abandoned_runs, whoami
+    from kb import runs
+    from kb.db import session
+    from kb.models import Run
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True)
+    me = whoami()
+    cases = {
+        "dead": {**me, "pid": int(dead.stdout)},
+        "alive": me,
+        "elsewhere": {**me, "host": "another-machine", "pid": int(dead.stdout)},
+        "before_reboot": {**me, "boot": "an-earlier-boot"},  # its pid may name a new process now
+        "unknown": {},  # from before runs said who ran them
+    }
+    with session(db_url) as s:
+        ids = {name: runs.start_run(s, "crawl", args=args).id for name, args in cases.items()}
+        current = runs.start_run(s, "crawl", args=me).id
+        assert sorted(close_abandoned_runs(s, current)) == sorted([ids["dead"], ids["before_reboot"]])
+        status = {name: s.get(Run, i).status for name, i in ids.items()}
+        assert status == {
+            "dead": "interrupted",
+            "alive": "running",
+            "elsewhere": "running",
+            "before_reboot": "interrupted",
+            "unknown": "running",
+        }
+        assert f"noticed by run {current}" in json.loads(s.get(Run, ids["dead"]).args)["abandoned"]
+        assert s.get(Run, current).status == "running"
