@@ -525,6 +525,8 @@ def _place(
             entry.canonical_url, entry.site = page.url, page.site
             if chash != entry.content_hash:
                 _new_version(session, entry, page, pg, snap, run_id, now, chash, "canonical source")
+            else:  # same content: the entry still takes its dates from its canonical source
+                _page_dates(entry, pg)
         session.add(entry)
         flags.evaluate(session, entry, now=now, run_id=run_id)
         return IngestResult("duplicate", entry.id, entry.version, f"{match.kind} copy of {match.url}")

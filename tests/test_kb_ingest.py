@@ -212,6 +212,16 @@ def test_exact_copy_becomes_a_source_and_official_site_is_canonical(db_url: str)
         assert events(s, "gone") == []
 
 
+def test_entry_dates_follow_its_canonical_source_whatever_the_arrival_order(db_url: str) -> None:
+    q, a, _ = seed(1)
+    portal, city = f"{PORTAL}/ask/s001.html", f"{CITY}/zcwd/s001.html"
+    with kb_session(db_url) as s:
+        first = ingest(s, snap(portal, q, a, published="2025-01-01"), None)
+        ingest(s, snap(city, q, a, at=later(hours=1), published="2025-03-18"), None)
+        entry = s.get(Entry, first.entry_id)
+        assert (entry.canonical_url, entry.published) == (city, "2025-03-18")
+
+
 def test_near_duplicate_with_one_sentence_changed_is_a_source(db_url: str) -> None:
     q, a, _ = seed(1)
     first_sentence = a.split("\n\n")[0]
