@@ -16,6 +16,21 @@ from sqlmodel import Session, select
 from kb import clock
 from kb.models import FetchError, Flag, Page, Run, Verification
 
+# A run's counters, in the order tables and reports show them.
+RUN_COUNTS = (
+    "fetched",
+    "new",
+    "changed",
+    "unchanged",
+    "not_modified",
+    "gone",
+    "failed",
+    "duplicates",
+    "conflicts",
+    "off_topic",
+    "robots_refused",
+)
+
 # Outcome of an ingest -> the Run counter it bumps.
 COUNTERS = {
     "new": "new",

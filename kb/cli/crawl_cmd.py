@@ -108,19 +108,7 @@ def crawl(
         table = Table(title=f"run {run.id}: {run.spider} ({outcome.finish_reason})", title_justify="left")
         table.add_column("pages")
         table.add_column("count", justify="right")
-        for col in (
-            "fetched",
-            "new",
-            "changed",
-            "unchanged",
-            "not_modified",
-            "gone",
-            "failed",
-            "duplicates",
-            "conflicts",
-            "off_topic",
-            "robots_refused",
-        ):
+        for col in runs.RUN_COUNTS:
             table.add_row(
                 "304 not modified" if col == "not_modified" else col.replace("_", " "), str(getattr(run, col))
             )

@@ -21,23 +21,11 @@ from sqlmodel import Session
 from kb.export import db_time, flag_names, generated_at, stamp
 from kb.models import Event, Flag, Run, Version
 from kb.report.diff import char_diff, number_changes, summary_line
+from kb.runs import RUN_COUNTS
 
 REPORT_VERSION = 1
 HEALTH_RUNS = 10
 LISTS = ("added", "changed", "gone", "returned", "flagged", "cleared", "merged", "conflicts")
-RUN_COUNTS = (
-    "fetched",
-    "new",
-    "changed",
-    "unchanged",
-    "not_modified",
-    "gone",
-    "failed",
-    "duplicates",
-    "conflicts",
-    "off_topic",
-    "robots_refused",
-)
 
 
 class ReportError(ValueError):
