@@ -48,8 +48,9 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     The wait also raises the domain's download delay, so the whole site slows down, not just this URL;
     each later good answer from that site halves it back toward the floor (DOWNLOAD_DELAY), so one 429
-    does not slow a night's crawl for good. A Retry-After beyond RETRY_AFTER_MAX is not waited for: the
-    response goes on as a failed fetch.
+    does not slow a night's crawl for good. While raised, the slot's jitter (DOWNLOAD_DELAY_JITTER) is
+    off: ±50% around a Retry-After would send the next request after half of what the site asked for.
+    A Retry-After beyond RETRY_AFTER_MAX is not waited for: the response goes on as a failed fetch.
     """
 
     def __init__(self, settings) -> None:  # type: ignore[no-untyped-def]
@@ -57,7 +58,14 @@ class BackoffRetryMiddleware(RetryMiddleware):
         self.backoff_base = settings.getfloat("RETRY_BACKOFF_BASE", 1.0)
         self.retry_after_max = settings.getfloat("RETRY_AFTER_MAX", 120.0)
         self.floor = settings.getfloat("DOWNLOAD_DELAY", 0.0)
-        self.raised: set[int] = set()  # id() of slots whose delay a backoff raised
+        self.raised: dict[int, float] = {}  # id() of slots whose delay a backoff raised -> their jitter
+
+    def _raise(self, request: Request, wait: float) -> None:
+        slot = _slot(self.crawler, request)
+        if slot is not None and slot.delay < wait:
+            slot.delay = wait
+            self.raised.setdefault(id(slot), slot.jitter)
+            slot.jitter = 0.0
 
     def _recover(self, request: Request) -> None:
         slot = _slot(self.crawler, request)
@@ -65,7 +73,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
             return
         slot.delay = max(self.floor, slot.delay / 2)
         if slot.delay <= self.floor + 1e-3:
-            self.raised.discard(id(slot))
+            slot.jitter = self.raised.pop(id(slot))
 
     async def process_response(  # type: ignore[override]
         self, request: Request, response: Response, spider: Spider | None = None
@@ -97,10 +105,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     async def _back_off(self, request: Request, wait: float) -> None:
         """Slow the request's whole site to ``wait`` between requests, and wait that long ourselves."""
-        slot = _slot(self.crawler, request)
-        if slot is not None and slot.delay < wait:
-            slot.delay = wait
-            self.raised.add(id(slot))
+        self._raise(request, wait)
         self.crawler.stats.inc_value("kb/retry_waits")
         if wait > 0:
             await maybe_deferred_to_future(task.deferLater(reactor, wait, lambda: None))
@@ -143,8 +148,9 @@ class CrawlDelayMiddleware:
     """Honour robots.txt ``Crawl-delay`` (Scrapy parses it but does not enforce it).
 
     Scrapy's RobotsTxtMiddleware sends ``robots_parsed`` with its parser; we keep the delay per host and
-    raise that host's download-slot delay to it before each request. AutoThrottle is told not to adjust
-    those requests (``autothrottle_dont_adjust_delay``), so it can never lower the delay below the site's.
+    raise that host's download-slot delay to it before each request, without jitter (±50% around it
+    would go below what the site asked for half the time). AutoThrottle is told not to adjust those
+    requests (``autothrottle_dont_adjust_delay``), so it can never lower the delay below the site's.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -177,8 +183,9 @@ class CrawlDelayMiddleware:
         if delay:
             request.meta["autothrottle_dont_adjust_delay"] = True
             slot = _slot(self.crawler, request)
-            if slot is not None and slot.delay < delay:
-                slot.delay = delay
+            if slot is not None:
+                slot.delay = max(slot.delay, delay)
+                slot.jitter = 0.0
         return None
 
 

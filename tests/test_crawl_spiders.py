@@ -55,7 +55,8 @@ def spiders(tmp_path_factory: pytest.TempPathFactory) -> dict:
         # Two small crawls run alongside the sitemap/refresh sequence: Crawl-delay (it mostly waits)
         # and a sitemap index naming a gzipped sitemap.
         delayed = subprocess.Popen(
-            kb_crawl(f"sqlite:///{tmp / 'delay.sqlite'}", [slow.start_url]),
+            # A delay floor above 0 turns on DOWNLOAD_DELAY_JITTER (±50%): the Crawl-delay must not jitter.
+            kb_crawl(f"sqlite:///{tmp / 'delay.sqlite'}", [slow.start_url], "--delay", "0.05"),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

@@ -227,3 +227,44 @@ def test_runs_left_running_by_a_dead_process_on_this_machine_are_closed(db_url: 
         }
         assert f"noticed by run {current}" in json.loads(s.get(Run, ids["dead"]).args)["abandoned"]
         assert s.get(Run, current).status == "running"
+
+
+def crawler_with_slot(delay: float, jitter: float):  # type: ignore[no-untyped-def]
+    """A crawler whose downloader has one slot (for 127.0.0.1:8000), as the middlewares see it."""
+    from types import SimpleNamespace
+
+    from scrapy import Spider
+    from scrapy.core.downloader import Slot
+    from scrapy.utils.test import get_crawler
+
+    crawler = get_crawler(Spider, {"DOWNLOAD_DELAY": delay, "RETRY_BACKOFF_BASE": 1.0})
+    slot = Slot(concurrency=2, delay=delay, jitter=jitter)
+    downloader = SimpleNamespace(slots={"127.0.0.1": slot}, get_slot_key=lambda r: "127.0.0.1")
+    crawler.engine = SimpleNamespace(downloader=downloader)
+    return crawler, slot
+
+
+def test_crawl_delay_is_a_floor_the_jitter_never_goes_under() -> None:
+    from crawler.middlewares import CrawlDelayMiddleware
+
+    crawler, slot = crawler_with_slot(delay=0.05, jitter=0.5)
+    mw = CrawlDelayMiddleware(crawler)
+    mw.delays["127.0.0.1:8000"] = 2.0
+    request = Request("http://127.0.0.1:8000/qa/1.html")
+    mw.process_request(request)
+    assert request.meta["autothrottle_dont_adjust_delay"]
+    assert min(slot.download_delay() for _ in range(200)) == 2.0
+
+
+def test_backoff_slows_the_site_without_jitter_then_recovers() -> None:
+    from crawler.middlewares import BackoffRetryMiddleware
+
+    crawler, slot = crawler_with_slot(delay=0.25, jitter=0.5)
+    mw = BackoffRetryMiddleware.from_crawler(crawler)
+    request = Request("http://127.0.0.1:8000/slow.html")
+    mw._raise(request, 2.0)  # a 429 said Retry-After: 2
+    assert min(slot.download_delay() for _ in range(200)) == 2.0  # not 1.0-3.0
+    for expected in (1.0, 0.5, 0.25):  # each good answer halves the delay back to the floor
+        mw._recover(request)
+        assert slot.delay == expected
+    assert slot.jitter == 0.5  # and the site's usual jitter is back
