@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+from w3lib.url import safe_url_string
 
 # Exact parameter names that only say where a visitor came from.
 TRACKING_PARAMS = frozenset(
@@ -42,6 +45,9 @@ TRACKING_PARAMS = frozenset(
 TRACKING_PREFIXES = ("utm_", "hmsr", "hmpl", "hmcu", "hmkw", "hmci", "pk_", "mtm_")
 
 
+_ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")
+
+
 def is_tracking(name: str) -> bool:
     low = name.lower()
     return low in TRACKING_PARAMS or low.startswith(TRACKING_PREFIXES)
@@ -49,14 +55,18 @@ def is_tracking(name: str) -> bool:
 
 @lru_cache(maxsize=65536)  # pure, and the same nav / card links come back on every page
 def canonicalize(url: str) -> str:
-    """Lower-case scheme/host, default port dropped, tracking parameters and fragment dropped, query sorted."""
-    parts = urlsplit(url.strip())
+    """Lower-case scheme/host, default port dropped, tracking parameters and fragment dropped, query sorted.
+
+    Non-ASCII is percent-encoded as UTF-8 (and escapes upper-cased), the way Scrapy sends a request:
+    ``/问答/1.html`` from a link and ``/%E9%97%AE%E7%AD%94/1.html`` from a response are one page.
+    """
+    parts = urlsplit(safe_url_string(url.strip()))
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
     port = parts.port
     netloc = host if port is None or (scheme, port) in {("http", 80), ("https", 443)} else f"{host}:{port}"
     query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking(k))
-    path = parts.path or "/"
+    path = _ESCAPE.sub(lambda m: m.group(0).upper(), parts.path or "/")
     return urlunsplit((scheme, netloc, path, urlencode(query), ""))
 
 

@@ -42,10 +42,20 @@ SAMPLE = Path(__file__).resolve().parent.parent / "sample_site" / "site" / "edit
         ("https://x.cn/q?id=7&fbclid=z&gclid=y", "https://x.cn/q?id=7"),
         ("http://127.0.0.1:8001", "http://127.0.0.1:8001/"),
         ("https://x.cn:443/p?from_source=a&page=2", "https://x.cn/p?page=2"),
+        # non-ASCII as Scrapy sends it (UTF-8 escapes, upper-case hex), whichever form the link had
+        ("http://a.cn/问答/1.html?q=医保", "http://a.cn/%E9%97%AE%E7%AD%94/1.html?q=%E5%8C%BB%E4%BF%9D"),
+        ("http://a.cn/%e9%97%ae%e7%ad%94/1.html", "http://a.cn/%E9%97%AE%E7%AD%94/1.html"),
+        ("http://a.cn/a b.html", "http://a.cn/a%20b.html"),
     ],
 )
 def test_canonicalize_drops_tracking_and_fragments(url: str, canonical: str) -> None:
     assert canonicalize(url) == canonical
+
+
+def test_canonical_url_is_the_url_scrapy_fetches() -> None:
+    # A page's identity must not depend on whether it was reached by a link (raw href) or fetched.
+    for raw in ("http://a.cn/问答/医保 1.html?x=报销#top", "http://a.cn/ask/1.html?b=2&a=1"):
+        assert Request(canonicalize(raw)).url == canonicalize(raw)
 
 
 def test_rel_canonical_is_honoured_on_the_same_host_only() -> None:
