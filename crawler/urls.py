@@ -40,12 +40,18 @@ TRACKING_PARAMS = frozenset(
         "share_token",
         "bd_vid",
         "sourcefrom",
+        # session ids: a new one per visit would make every page new every night
+        "jsessionid",
+        "phpsessid",
+        "aspsessionid",
+        "sessionid",
     }
 )
 TRACKING_PREFIXES = ("utm_", "hmsr", "hmpl", "hmcu", "hmkw", "hmci", "pk_", "mtm_")
 
 
 _ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")
+_PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sid)=[^/;]*", re.I)  # /a.html;jsessionid=ABC
 
 
 def is_tracking(name: str) -> bool:
@@ -66,7 +72,7 @@ def canonicalize(url: str) -> str:
     port = parts.port
     netloc = host if port is None or (scheme, port) in {("http", 80), ("https", 443)} else f"{host}:{port}"
     query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking(k))
-    path = _ESCAPE.sub(lambda m: m.group(0).upper(), parts.path or "/")
+    path = _ESCAPE.sub(lambda m: m.group(0).upper(), _PATH_SESSION.sub("", parts.path) or "/")
     return urlunsplit((scheme, netloc, path, urlencode(query), ""))
 
 

@@ -46,6 +46,7 @@ SAMPLE = Path(__file__).resolve().parent.parent / "sample_site" / "site" / "edit
         ("http://a.cn/问答/1.html?q=医保", "http://a.cn/%E9%97%AE%E7%AD%94/1.html?q=%E5%8C%BB%E4%BF%9D"),
         ("http://a.cn/%e9%97%ae%e7%ad%94/1.html", "http://a.cn/%E9%97%AE%E7%AD%94/1.html"),
         ("http://a.cn/a b.html", "http://a.cn/a%20b.html"),
+        ("http://a.cn/ask/1.html;jsessionid=0A1B2C?id=3&PHPSESSID=x", "http://a.cn/ask/1.html?id=3"),
     ],
 )
 def test_canonicalize_drops_tracking_and_fragments(url: str, canonical: str) -> None:
