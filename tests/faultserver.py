@@ -158,7 +158,7 @@ class FaultServer:
 
     ``hang``: how long the timeout page keeps the connection silent (make it longer than the crawl's
     download timeout). ``retry_after``: seconds the 429 page asks for. ``crawl_delay``: a robots.txt
-    ``Crawl-delay`` line when set.
+    ``Crawl-delay`` line when set. ``robots_status``: what /robots.txt answers (200 with rules).
     """
 
     def __init__(
@@ -168,11 +168,13 @@ class FaultServer:
         retry_after: int = 1,
         crawl_delay: float | None = None,
         faults: bool = True,
+        robots_status: int = 200,
     ) -> None:
         self.hang = hang
         self.faults = faults  # False: the start page links only the good Q&A pages
         self.retry_after = retry_after
         self.crawl_delay = crawl_delay
+        self.robots_status = robots_status  # 404: no robots.txt; 5xx: robots.txt unavailable
         self.faulty = False
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
@@ -349,6 +351,8 @@ def _make_handler(site: FaultServer, host: str) -> type[BaseHTTPRequestHandler]:
         do_HEAD = do_GET
 
         def _route(self, path: str) -> Callable[[], None] | None:
+            if path == "/robots.txt" and site.robots_status != 200:
+                return lambda: self._send(site.robots_status, b"<html><body>busy</body></html>")
             if path == "/robots.txt":
                 text = ROBOTS + (f"Crawl-delay: {site.crawl_delay}\n" if site.crawl_delay else "")
                 text += f"Sitemap: {site.origin}/sitemap_index.xml\n"

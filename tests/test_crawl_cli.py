@@ -35,13 +35,37 @@ def test_a_crawl_that_fetches_nothing_fails_with_exit_1(tmp_path: Path) -> None:
     proc = subprocess.run([*args, "--db", db, "--start-url", url], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr  # a site that is down is an everyday fault: one line each
-    assert "failed" in proc.stdout and '"connection": 1' in proc.stdout
+    # robots.txt could not be fetched either: RFC 9309 says fetch nothing, and the fault says why
+    assert "failed" in proc.stdout and '"robots_unavailable": 1' in proc.stdout
     with session(db) as s:
         run = s.exec(select(Run)).one()
         errors = s.exec(select(FetchError)).all()
         assert s.exec(select(Entry)).all() == []
     assert run.status == "failed" and run.new == 0
-    assert [(e.url, e.kind) for e in errors] == [(url, "connection")]
+    assert [(e.url, e.kind) for e in errors] == [(url, "robots_unavailable")]
+    assert "ConnectionRefused" in errors[0].detail
+
+
+@pytest.mark.parametrize(("status", "code"), [(503, 1), (404, 0)])
+def test_robots_txt_unavailable_means_fetch_nothing_missing_means_no_rules(
+    status: int, code: int, tmp_path: Path
+) -> None:
+    db = f"sqlite:///{tmp_path / 'kb.sqlite'}"
+    args = [sys.executable, "-m", "kb", "crawl", "--delay", "0", "--retries", "1", "--db", db]
+    with FaultServer(faults=False, robots_status=status) as fs:
+        proc = subprocess.run(
+            [*args, "--start-url", fs.start_url], capture_output=True, text=True, timeout=60
+        )
+        paths = [r["path"] for r in fs.requests]
+    assert proc.returncode == code, proc.stderr
+    with session(db) as s:
+        errors = [(e.url, e.kind) for e in s.exec(select(FetchError)).all()]
+        entries = s.exec(select(Entry)).all()
+    if status == 503:  # RFC 9309 2.3.1.4: a server error on robots.txt is a complete disallow
+        assert set(paths) == {"/robots.txt"} and len(paths) == 2  # tried, retried once, nothing else
+        assert errors == [(fs.start_url, "robots_unavailable")] and entries == []
+    else:  # no robots.txt: no rules
+        assert errors == [] and len(entries) == len(QA)
 
 
 def test_a_site_that_resets_every_connection_is_retried_with_backoff(tmp_path: Path) -> None:

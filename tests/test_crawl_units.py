@@ -127,6 +127,8 @@ def test_fault_kinds() -> None:
     assert failure_kind(_failure(DownloadCancelledError("larger than download max size")))[0] == "too_large"
     assert failure_kind(_failure(DownloadFailedError("lost")))[0] == "connection"
     assert failure_kind(_failure(IgnoreRequest("Forbidden by robots.txt")))[0] == "robots"
+    unavailable = IgnoreRequest("robots.txt unavailable (HTTP 503): http://a.cn/x not fetched")
+    assert failure_kind(_failure(unavailable))[0] == "robots_unavailable"
     assert failure_kind(_failure(IgnoreRequest("redirect_loop: a -> b -> a")))[0] == "redirect_loop"
     bomb = "Ignored response because its body exceeded DOWNLOAD_MAXSIZE (8388608 B) during decompression."
     assert failure_kind(_failure(IgnoreRequest(bomb)))[0] == "too_large"

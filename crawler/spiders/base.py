@@ -36,6 +36,7 @@ from twisted.web._newclient import ResponseFailed
 
 from crawler import profiles
 from crawler.extract import extract_page
+from crawler.robots import UNAVAILABLE
 from crawler.urls import canonicalize, page_url
 from kb import clock
 from kb.runs import KnownPage
@@ -65,6 +66,8 @@ def failure_kind(failure: Failure) -> tuple[str, str]:
     if failure.check(IgnoreRequest):
         text = str(exc)
         low = text.lower()
+        if low.startswith(UNAVAILABLE):
+            return "robots_unavailable", text
         if "robots.txt" in low:
             return "robots", text
         if low.startswith("offsite_redirect"):
