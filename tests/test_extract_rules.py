@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crawler.extract import extract_page
+from crawler.extract.blocks import block_text, from_trafilatura_xml
 from crawler.extract.meta import strip_question, title_core, to_date, visible_dates
 from crawler.extract.noise import is_noise_heading, is_noise_line
 from crawler.extract.notices import is_disclaimer, is_tip
@@ -200,3 +201,54 @@ def test_only_an_update_date_is_not_a_publication_date() -> None:
     body = "<h1>生育保险怎么报销</h1><div>更新时间:2024-06-01</div>" + ANSWER
     page = extract_page(_page(body), "http://a.cn/q/x.html")
     assert page.updated == "2024-06-01" and page.published is None
+
+
+LONG_ANSWER = "".join(
+    f"<p>第{i}条:生育保险报销需要先参保满12个月,在定点医院分娩可以直接结算,不用自己垫付,"
+    f"产前检查费用按定额标准支付,生育津贴按用人单位上年度职工月平均工资计发。</p>"
+    for i in range(1, 19)
+)
+
+
+def test_a_form_around_the_whole_page_keeps_its_text() -> None:
+    """Old ASP.NET pages wrap everything, comment box included, in one <form>."""
+    body = (
+        '<form method="post" action="q.aspx"><div><a href="/">首页</a></div>'
+        f'<div>{LONG_ANSWER}</div><div><textarea name="c"></textarea><input type="submit"></div></form>'
+    )
+    page = extract_page(_page(body), "http://a.cn/q/x.aspx")
+    assert page.page_type == "qa"
+    assert "第18条:生育保险报销" in page.answer
+
+
+def test_a_noise_heading_above_the_main_text_does_not_cut_it() -> None:
+    """A blog sidebar's "评论:587" comes before the article: the article is kept, the sidebar not."""
+    side = "<div><b>博客信息</b><div>日志:279<br>评论:587<br>留言:31<br>访问:121369</div></div>"
+    page = extract_page(_page(f"<div>{side}<div>{LONG_ANSWER}</div></div>"), "http://a.cn/q/x.html")
+    assert "第1条:生育保险报销" in page.answer and "第18条" in page.answer
+    assert "日志:279" not in page.answer
+
+
+def test_a_cards_h1_does_not_beat_the_h2_that_shows_the_title() -> None:
+    cards = "".join(f'<div><h1><a href="/q/{i}.html">别的问题{i}怎么办</a></h1></div>' for i in range(3))
+    body = f"<h2>生育保险怎么报销</h2>{ANSWER}{cards}"
+    page = extract_page(_page(body, "生育保险怎么报销 - 健康一点通"), "http://a.cn/q/x.html")
+    assert page.question == "生育保险怎么报销"
+    assert page.answer.startswith("生育保险报销需要先参保满12个月")
+
+
+def test_the_h1_sharing_most_with_the_title_is_the_title() -> None:
+    """ "常见问题" is in the <title>, but the first h1 shares a longer run with it."""
+    body = f"<h1>生育保险报销流程和所需材料</h1>{ANSWER}<h1>常见问题</h1><p>问:在哪里办?</p>"
+    page = extract_page(_page(body, "生育保险报销流程和材料清单(附常见问题)"), "http://a.cn/q/x.html")
+    assert page.question == "生育保险报销流程和所需材料"
+    assert "生育保险报销需要先参保满12个月" in page.answer
+
+
+def test_text_right_after_a_heading_in_trafilaturas_xml_is_kept() -> None:
+    xml = '<doc><main><head rend="h2">报销流程</head>先在定点医院结算。<p>再申请生育津贴。</p></main></doc>'
+    assert [block_text(b) for b in from_trafilatura_xml(xml)] == [
+        "报销流程",
+        "先在定点医院结算。",
+        "再申请生育津贴。",
+    ]

@@ -77,6 +77,8 @@ def from_trafilatura_xml(xml: str) -> list[Block]:
     if main is None:
         main = doc
     blocks: list[Block] = []
+    if main.text and squash(main.text):
+        blocks.append({"type": "paragraph", "text": squash(main.text)})
     _walk_xml(main, blocks, 0)
     return blocks
 
@@ -106,7 +108,7 @@ def _walk_xml(parent, blocks: list[Block], depth: int) -> None:
         else:
             for line in _inline_text(el):
                 blocks.append({"type": "paragraph", "text": line})
-        if depth and el.tail and squash(el.tail):
+        if el.tail and squash(el.tail):
             blocks.append({"type": "paragraph", "text": squash(el.tail)})
 
 

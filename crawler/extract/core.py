@@ -41,7 +41,7 @@ from crawler.extract.notices import is_disclaimer, is_tip
 from crawler.extract.text import compact, element_text
 from crawler.extract.topic import classify
 
-EXTRACTOR_VERSION = "6"
+EXTRACTOR_VERSION = "7"
 
 MAX_BYTES = 3_000_000  # bigger bodies are cut: bounded time on huge pages
 MAX_ELEMENTS = 60_000  # beyond this many elements the tail of the page is dropped
@@ -245,13 +245,21 @@ def _strip_notices(
                 notes["disclaimer"] = notes["disclaimer"] or text
                 continue
             if noise.is_noise_heading(text):
-                if out:
+                if out and not _outweighed(out, blocks[i + 1 :]):
                     break  # what follows a leftover 相关推荐 heading is its cards
+                out = []  # a sidebar's "评论:587" above the text: what came before was furniture
                 continue
             if noise.is_noise_line(text) or _is_masthead(text, names):
                 continue
         out.append(block)
     return out, notes
+
+
+def _outweighed(before: list[Block], after: list[Block]) -> bool:
+    """Far more text after a noise heading than before it: the heading sat above the main text."""
+    kept = sum(len(compact(block_text(b))) for b in before)
+    rest = sum(len(compact(block_text(b))) for b in after)
+    return rest >= 500 and rest > 4 * kept
 
 
 def _time_element(root) -> str | None:

@@ -10,6 +10,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from difflib import SequenceMatcher
 from typing import Any
 
 from crawler.extract.text import compact, element_text, page_link, squash
@@ -268,17 +269,35 @@ def pick_h1(root, meta: PageMeta):
         return None, ""
     core = compact(title_core(meta.title))
     refs = [compact(meta.og_title), compact(meta.title)]
+
+    def agrees(text: str) -> bool:
+        c = compact(strip_question(text))
+        return bool(c) and (c == core or any(r and (c == r or (len(c) >= 4 and r.startswith(c))) for r in refs))
+
+    for el, text in heads:
+        if agrees(text):
+            return el, text
+    # An h1 that disagrees can be a card's ("headline" lists): an h2/h3 showing the title wins.
+    for n, el in enumerate(root.iter("h2", "h3")):
+        text = element_text(el, 300)
+        if n >= 60:
+            break
+        if len(compact(text)) >= 8 and agrees(text) and not _is_logo(el):
+            return el, text
+    # Else the h1 sharing the longest run with the title ("Отзывы" is in "… 10 кг. Отзывы", but the
+    # article's h1 shares more); the first h1 when none does.
+    best, best_len = heads[0], 0
     for el, text in heads:
         c = compact(strip_question(text))
-        if c and (c == core or any(r and (c == r or (len(c) >= 4 and r.startswith(c))) for r in refs)):
-            return el, text
-    for el, text in heads:
-        c = compact(strip_question(text))
-        if any(r and len(c) >= 4 and c in r for r in refs):
-            return el, text
-    if len(heads) == 1:
-        return heads[0]
-    return heads[0]
+        shared = max((_shared_run(c, r) for r in refs if r), default=0)
+        if shared >= 4 and (shared == len(c) or shared >= 0.3 * len(c)) and shared > best_len:
+            best, best_len = (el, text), shared
+    return best
+
+
+def _shared_run(a: str, b: str) -> int:
+    m = SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b))
+    return m.size
 
 
 def find_title_element(root, question: str):

@@ -618,12 +618,9 @@ def clean_structure(root, base: str, self_url: str, protected: list) -> NoiseRep
     for el in list(root.iter(*_DROP_TAGS)):
         if el.getparent() is None or _contains(el, protected):
             continue
-        # Old ASP.NET pages wrap the whole page in one <form>: only small forms are noise.
-        if (
-            el.tag == "form"
-            and len(element_text(el, 1200)) > 1000
-            and next(el.iter("textarea"), None) is None
-        ):
+        # Old ASP.NET pages wrap the whole page (comment box included) in one <form>: only small
+        # forms are noise; a big one loses its controls, not its text.
+        if el.tag == "form" and len(element_text(el, 1200)) > 1000:
             continue
         _drop(el)
     for el in list(root.iter("header")):
