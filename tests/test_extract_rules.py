@@ -252,3 +252,11 @@ def test_text_right_after_a_heading_in_trafilaturas_xml_is_kept() -> None:
         "先在定点医院结算。",
         "再申请生育津贴。",
     ]
+
+
+def test_an_h1_close_to_the_title_beats_a_later_h2_equal_to_it() -> None:
+    """A recipe-style summary card repeats the title in an h2 at the end: the article's h1 still heads it."""
+    body = f"<h1>2024年生育保险怎么报销</h1>{ANSWER}<h2>生育保险怎么报销</h2><p>材料:身份证、医保卡。</p>"
+    page = extract_page(_page(body, "生育保险怎么报销指南 | 健康一点通"), "http://a.cn/q/x.html")
+    assert page.question == "2024年生育保险怎么报销"
+    assert page.answer.startswith("生育保险报销需要先参保满12个月")

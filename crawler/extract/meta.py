@@ -277,22 +277,24 @@ def pick_h1(root, meta: PageMeta):
     for el, text in heads:
         if agrees(text):
             return el, text
-    # An h1 that disagrees can be a card's ("headline" lists): an h2/h3 showing the title wins.
+    # The h1 sharing the longest run with the title ("Отзывы" is in "… 10 кг. Отзывы", but the
+    # article's h1 shares more).
+    best, best_len = None, 0
+    for el, text in heads:
+        c = compact(strip_question(text))
+        shared = max((_shared_run(c, r) for r in refs if r), default=0)
+        if shared >= 4 and (shared == len(c) or shared >= 0.3 * len(c)) and shared > best_len:
+            best, best_len = (el, text), shared
+    if best is not None:
+        return best
+    # No h1 looks like the title: they may be cards' ("headline" lists); an h2/h3 showing it wins.
     for n, el in enumerate(root.iter("h2", "h3")):
         text = element_text(el, 300)
         if n >= 60:
             break
         if len(compact(text)) >= 8 and agrees(text) and not _is_logo(el):
             return el, text
-    # Else the h1 sharing the longest run with the title ("Отзывы" is in "… 10 кг. Отзывы", but the
-    # article's h1 shares more); the first h1 when none does.
-    best, best_len = heads[0], 0
-    for el, text in heads:
-        c = compact(strip_question(text))
-        shared = max((_shared_run(c, r) for r in refs if r), default=0)
-        if shared >= 4 and (shared == len(c) or shared >= 0.3 * len(c)) and shared > best_len:
-            best, best_len = (el, text), shared
-    return best
+    return heads[0]
 
 
 def _shared_run(a: str, b: str) -> int:
