@@ -127,7 +127,7 @@ def test_related_card_dates_never_date_the_page() -> None:
 @pytest.mark.parametrize(
     "text",
     ["相关推荐", "大家都在搜", "猜你喜欢", "相关阅读 >", "【热门推荐】", "热点问答", "相关问题", "延伸阅读", "推荐阅读",
-     "大家还在看", "你可能还想了解", "网友评论(12)", "查看更多相关文章 >>", "其他问题"],
+     "大家还在看", "你可能还想了解", "网友评论(12)", "查看更多相关文章 >>", "其他问题", "相关报道:"],
 )  # fmt: skip
 def test_noise_headings(text: str) -> None:
     assert is_noise_heading(text)
@@ -143,7 +143,8 @@ def test_not_noise_headings(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     ["当前位置:首页 > 政策问答", "【打印本页】【关闭窗口】", "分享到:微信 微博 QQ空间", "京ICP备12345678号",
-     "医保小助手 回答于 2023-03-01", "3 个回答 · 1037 次浏览", "有用(23) 没用", "长按识别二维码,关注我们", "最佳答案"],
+     "医保小助手 回答于 2023-03-01", "3 个回答 · 1037 次浏览", "有用(23) 没用", "长按识别二维码,关注我们", "最佳答案",
+     "打印本文", "发送给朋友", "第页/共页 << 上一页 | 下一页 >>"],
 )  # fmt: skip
 def test_noise_lines(text: str) -> None:
     assert is_noise_line(text)
@@ -260,3 +261,10 @@ def test_an_h1_close_to_the_title_beats_a_later_h2_equal_to_it() -> None:
     page = extract_page(_page(body, "生育保险怎么报销指南 | 健康一点通"), "http://a.cn/q/x.html")
     assert page.question == "2024年生育保险怎么报销"
     assert page.answer.startswith("生育保险报销需要先参保满12个月")
+
+
+def test_a_table_of_tools_and_bylines_is_not_answer() -> None:
+    title = "<table><tr><td><div>生育保险怎么报销</div></td></tr></table>"
+    tools = '<table><tr><td>2005-04-27 14:32更新 来源:千龙新闻网</td><td><a href="#c">发表评论</a></td><td></td></tr></table>'
+    page = extract_page(_page(f"{title}{tools}{ANSWER}"), "http://a.cn/q/x.html")
+    assert page.answer == "生育保险报销需要先参保满12个月,在定点医院分娩可以直接结算,不用自己垫付。"

@@ -235,6 +235,10 @@ def _strip_notices(
         key = compact(text)
         if not key:
             continue
+        if block["type"] == "table" and all(
+            noise.is_noise_line(cell) for row in block["rows"] for cell in row if cell.strip()
+        ):
+            continue  # a tool row: "2005-04-27 来源:… | 发表评论 | 打印本文"
         if block["type"] in ("paragraph", "heading"):
             if i < 3 and not out and qkey and qkey in (key, compact(strip_question(text))):
                 continue  # the question repeated as the answer's first line

@@ -37,7 +37,7 @@ _GENERIC_HEADING = re.compile(
     r"精选|同类|相似|类似|本周|今日|热搜|相关的|分享|人气|点击|阅读)"
     r"[\u4e00-\u9fff]{0,6}"
     r"(推荐|阅读|问题|问答|文章|搜索|在搜|在看|在问|还看|喜欢|感兴趣|了解|评论|资讯|新闻|链接|专题|话题|"
-    r"回答|帖子|标签|留言|回复|排行|想问|关注|热点|热榜|榜单|排行榜)$"
+    r"回答|帖子|标签|留言|回复|排行|想问|关注|热点|热榜|榜单|排行榜|报道)$"
 )
 _ANSWERS_HEADING = re.compile(r"^(全部|网友|最佳|精选|优质|专业|医生|专家|官方)?(回答|答案|解答)$")
 _COMMENT_HEADING = re.compile(r"^(共?\d+条?(评论|留言|回复)|(评论|留言|回复)(\d+条?)?)$")
@@ -73,7 +73,8 @@ _BREADCRUMB = re.compile(
 )
 _CRUMB_TRAIL = re.compile(r"^首页\s*(>|&gt;|›|»|/|>>|＞)")
 _PRINT = re.compile(
-    r"打印本页|打印此页|关闭窗口|关闭本页|【打印】|【关闭】|\[打印\]|\[关闭\]|字号\s*[:：]|【字体|字体\s*[:：]\s*[大中小]"
+    r"打印(本页|此页|本文|全文|文章)|关闭窗口|关闭本页|【打印】|【关闭】|\[打印\]|\[关闭\]|字号\s*[:：]|【字体|"
+    r"字体\s*[:：]\s*[大中小]|(发送|推荐|转发)给(朋友|好友)"
 )
 _SHARE = re.compile(
     r"^(分享到|分享至|分享|一键分享)\s*[:：]?|微信\s*微博|微博\s*微信|QQ空间|朋友圈\s*(微博|QQ)"
@@ -93,7 +94,7 @@ _META_LINE = re.compile(
     r"|^(有帮助|没帮助|有用|没用|赞|踩|点赞|收藏|举报|纠错)\s*\d*\s*$"
     r"|^(上一篇|下一篇|上一条|下一条)\s*[:：]"
 )
-_PAGER = re.compile(r"^(上一页|下一页|首页|尾页|末页|共\d+页|第\d+页|[\d\s\[\]【】<>«»…．.|]|&gt;|&lt;)+$")
+_PAGER = re.compile(r"^(上一页|下一页|首页|尾页|末页|共\d*页|第\d*页|[\d\s\[\]【】<>«»…．.|/]|&gt;|&lt;)+$")
 _FOLLOW = re.compile(r"二维码|扫码关注|扫一扫|关注公众号|关注我们|长按识别|识别图中|微信公众号|阅读原文")
 # Labels that stand alone on a line: "最佳答案", "答", "已解决".
 _LABELS = {
@@ -169,7 +170,7 @@ def is_noise_line(text: str, weak: bool = True) -> bool:
         return True
     if len(t) <= 400 and _FOOTER.search(t):
         return True
-    if len(t) <= 120 and _PAGER.match(t) and sum(ch.isdigit() for ch in t) >= 2:
+    if len(t) <= 120 and _PAGER.match(t) and (sum(ch.isdigit() for ch in t) >= 2 or "下一页" in t):
         return True
     if len(t) <= 60 and _FOLLOW.search(t):
         return True
