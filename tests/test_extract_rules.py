@@ -268,3 +268,14 @@ def test_a_table_of_tools_and_bylines_is_not_answer() -> None:
     tools = '<table><tr><td>2005-04-27 14:32更新 来源:千龙新闻网</td><td><a href="#c">发表评论</a></td><td></td></tr></table>'
     page = extract_page(_page(f"{title}{tools}{ANSWER}"), "http://a.cn/q/x.html")
     assert page.answer == "生育保险报销需要先参保满12个月,在定点医院分娩可以直接结算,不用自己垫付。"
+
+
+def test_comments_inside_a_sentence_do_not_cut_it() -> None:
+    """React pages split text with empty comments; trafilatura loses what follows one in a parsed tree."""
+    first = (
+        "<p>When <!-- -->President Trump's advisers suggested that Beijing resume buying farm products "
+        "as part of a trade deal, he asked for more.</p>"
+    )
+    more = "<p>Mr. Trump has brought his love of show business to trade talks, injecting drama into staid talks.</p>"
+    page = extract_page(_page(f"<h1>Trade war</h1><article>{first}{more * 3}</article>", "Trade war"), "http://a.cn/x")
+    assert page.answer.startswith("When President Trump's advisers suggested that Beijing resume buying")

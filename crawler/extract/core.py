@@ -48,6 +48,9 @@ MAX_ELEMENTS = 60_000  # beyond this many elements the tail of the page is dropp
 MIN_ANSWER_CHARS = 8
 _UPDATED_WORD = re.compile(r"更新|修改|编辑于|最后编辑|updated", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+# Comments go at parse time: "When <!-- -->President<!-- --> Trump" is one sentence, and
+# trafilatura drops the text after a comment node it meets in a tree it did not parse itself.
+_PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True)
 
 
 def extract_page(body: bytes, url: str, content_type: str | None = None) -> ExtractedPage:
@@ -67,7 +70,7 @@ def _parse(text: str):
     if not text.strip():
         return None
     try:
-        root = lxml.html.document_fromstring(text)
+        root = lxml.html.document_fromstring(text, parser=_PARSER)
     except (etree.ParserError, ValueError, etree.XMLSyntaxError):
         return None
     _bound(root)
