@@ -73,22 +73,8 @@ def page_statuses(requests: list[dict[str, Any]]) -> list[int]:
     ]
 
 
-def real_server_backlog() -> None:
-    """Give the sample site's servers a listen backlog like a real web server's (nginx: 511).
-
-    The stdlib's is 5: when the crawler opens 8 connections to a site at once, the kernel drops the
-    extra SYNs and the client resends them after its 1 s retransmission timeout. That stall is the toy
-    server's, not the crawler's, and it landed on the short recrawl (0.7 s -> 1.1 s at 20 ms latency).
-    """
-    import http.server
-
-    http.server.ThreadingHTTPServer.request_queue_size = 128
-
-
 def one_round(workdir: Path, latency: float, spider: str) -> dict[str, Any]:
     from sample_site.server import SampleSite
-
-    real_server_backlog()
 
     db = f"sqlite:///{workdir / 'kb.sqlite'}"
     with SampleSite(edition=1, latency=latency) as site:

@@ -20,9 +20,11 @@ import struct
 import threading
 import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
+
+from sample_site.server import LoopbackServer
 
 # Good pages: (question, answer paragraphs). All about 医保, so each becomes an entry.
 QA: dict[int, tuple[str, list[str]]] = {
@@ -178,7 +180,7 @@ class FaultServer:
         self.faulty = False
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
-        self._servers: list[ThreadingHTTPServer] = []
+        self._servers: list[LoopbackServer] = []
         self._bomb: bytes | None = None
         self._stop = threading.Event()
         self.origin = ""
@@ -200,9 +202,9 @@ class FaultServer:
             server.shutdown()
             server.server_close()
 
-    def _serve(self, host: str, name: str) -> ThreadingHTTPServer:
+    def _serve(self, host: str, name: str) -> LoopbackServer:
         handler = _make_handler(self, name)
-        server = _Server((host, 0), handler)
+        server = LoopbackServer((host, 0), handler)
         server.daemon_threads = True
         threading.Thread(target=server.serve_forever, daemon=True).start()
         self._servers.append(server)
@@ -280,13 +282,6 @@ class FaultServer:
             '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>医保问答</title></head>'
             f"<body><h1>医保问答</h1><ul>{''.join(links)}</ul></body></html>"
         )
-
-
-class _Server(ThreadingHTTPServer):
-    # The stdlib's listen backlog is 5: a crawler opening 8+ connections at once then loses SYNs and
-    # waits a second for the kernel to retry them, which looks like a connect timeout to the crawl.
-    request_queue_size = 128
-    daemon_threads = True
 
 
 def _make_handler(site: FaultServer, host: str) -> type[BaseHTTPRequestHandler]:
