@@ -280,3 +280,11 @@ def test_comments_inside_a_sentence_do_not_cut_it() -> None:
     more = "<p>Mr. Trump has brought his love of show business to trade talks, injecting drama into staid talks.</p>"
     page = extract_page(_page(f"<h1>Trade war</h1><article>{first}{more * 3}</article>", "Trade war"), "http://a.cn/x")
     assert page.answer.startswith("When President Trump's advisers suggested that Beijing resume buying")
+
+
+def test_a_short_answer_is_not_traded_for_the_long_text_under_a_noise_heading() -> None:
+    """Only a counter line ("评论:587") may sit above the main text; under 网友评论 is never the answer."""
+    talk = "".join(f"<p>第{i}位网友:我去年生孩子也是这样报销的,医院直接结算,很方便,大家可以放心。</p>" for i in range(12))
+    body = f"<h1>生育保险怎么报销</h1><div>{ANSWER}</div><div>网友评论</div><div>{talk}</div>"
+    page = extract_page(_page(body), "http://a.cn/q/x.html")
+    assert page.answer == "生育保险报销需要先参保满12个月,在定点医院分娩可以直接结算,不用自己垫付。"

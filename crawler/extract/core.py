@@ -51,6 +51,7 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 # Comments go at parse time: "When <!-- -->President<!-- --> Trump" is one sentence, and
 # trafilatura drops the text after a comment node it meets in a tree it did not parse itself.
 _PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True)
+_COUNTER_LINE = re.compile(r"^[^:：]{1,8}[:：]\d+$")
 
 
 def extract_page(body: bytes, url: str, content_type: str | None = None) -> ExtractedPage:
@@ -252,9 +253,14 @@ def _strip_notices(
                 notes["disclaimer"] = notes["disclaimer"] or text
                 continue
             if noise.is_noise_heading(text):
-                if out and not _outweighed(out, blocks[i + 1 :]):
+                if _COUNTER_LINE.match(key):
+                    # A sidebar's "评论:587" is a counter, not a section: no cut; when far more text
+                    # follows it, what came before it was the sidebar.
+                    if _outweighed(out, blocks[i + 1 :]):
+                        out = []
+                    continue
+                if out:
                     break  # what follows a leftover 相关推荐 heading is its cards
-                out = []  # a sidebar's "评论:587" above the text: what came before was furniture
                 continue
             if noise.is_noise_line(text) or _is_masthead(text, names):
                 continue

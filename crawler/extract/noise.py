@@ -363,6 +363,8 @@ def _remove_heading_sections(root, base: str, self_url: str, protected: list, re
             if not _section_like([sib], base, self_url):
                 break
             victims.append(sib)
+        if len(victims) == 1:
+            continue  # heads no cards: left in place, so the answer's cut still happens at it
         before = len(report.related)
         for v in victims:
             report.add_links(v, base, self_url)
