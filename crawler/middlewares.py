@@ -16,6 +16,8 @@ from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import reactor, task
 
+from crawler.urls import in_domains
+
 log = logging.getLogger(__name__)
 
 
@@ -214,9 +216,7 @@ class OffDomainRedirectMiddleware:
         if response.status not in (301, 302, 303, 307, 308) or b"Location" not in response.headers:
             return response
         target = urljoin(request.url, response.headers[b"Location"].decode("latin-1"))
-        allowed = getattr(self.crawler.spider, "allowed_domains", None) or []
-        host = (urlsplit(target).hostname or "").lower()
-        if allowed and not any(host == d or host.endswith("." + d) for d in allowed):
+        if not in_domains(target, getattr(self.crawler.spider, "allowed_domains", None) or []):
             raise IgnoreRequest(f"offsite_redirect: {request.url} -> {target}")
         chain = [*request.meta.get("redirect_urls", []), request.url]
         # Exact URLs (fragment aside), not canonical ones: a site that redirects /a to /a?spm=x is

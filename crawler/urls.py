@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -74,6 +75,14 @@ def canonicalize(url: str) -> str:
     query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking(k))
     path = _ESCAPE.sub(lambda m: m.group(0).upper(), _PATH_SESSION.sub("", parts.path) or "/")
     return urlunsplit((scheme, netloc, path, urlencode(query), ""))
+
+
+def in_domains(url: str, allowed: Sequence[str]) -> bool:
+    """``url``'s host is one of ``allowed`` or a subdomain of one (Scrapy's rule); no list allows all."""
+    if not allowed:
+        return True
+    host = (urlsplit(url).hostname or "").lower()
+    return any(host == d or host.endswith("." + d) for d in allowed)
 
 
 def same_host(a: str, b: str) -> bool:

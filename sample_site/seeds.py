@@ -139,7 +139,11 @@ _BULLET = "•"
 
 
 def answer_text(blocks: list[dict[str, Any]]) -> str:
-    """The canonical plain text of answer blocks: what every extractor is expected to produce."""
+    """The canonical plain text of answer blocks: what every extractor is expected to produce.
+
+    It follows the same contract as ``crawler.extract.blocks.render`` but is written apart on purpose:
+    the expected answers must not come from the code they judge.
+    """
     parts: list[str] = []
     for block in blocks:
         kind = block["type"]

@@ -77,13 +77,13 @@ def from_trafilatura_xml(xml: str) -> list[Block]:
     if main is None:
         main = doc
     blocks: list[Block] = []
-    if main.text and squash(main.text):
-        blocks.append({"type": "paragraph", "text": squash(main.text)})
     _walk_xml(main, blocks, 0)
     return blocks
 
 
 def _walk_xml(parent, blocks: list[Block], depth: int) -> None:
+    if parent.text and squash(parent.text):
+        blocks.append({"type": "paragraph", "text": squash(parent.text)})
     for el in parent:
         tag = el.tag if isinstance(el.tag, str) else ""
         if tag == "head":
@@ -102,8 +102,6 @@ def _walk_xml(parent, blocks: list[Block], depth: int) -> None:
         elif tag == "graphic":
             continue
         elif tag in ("div", "main", "section", "article", "quote") and depth < 20 and _has_blocks(el):
-            if el.text and squash(el.text):
-                blocks.append({"type": "paragraph", "text": squash(el.text)})
             _walk_xml(el, blocks, depth + 1)
         else:
             for line in _inline_text(el):

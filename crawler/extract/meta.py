@@ -289,9 +289,9 @@ def pick_h1(root, meta: PageMeta):
         return best
     # No h1 looks like the title: they may be cards' ("headline" lists); an h2/h3 showing it wins.
     for n, el in enumerate(root.iter("h2", "h3")):
-        text = element_text(el, 300)
         if n >= 60:
             break
+        text = element_text(el, 300)
         if len(compact(text)) >= 8 and agrees(text) and not _is_logo(el):
             return el, text
     return heads[0]

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from crawler.urls import in_domains
+
 PROFILES_DIR = Path(__file__).parent
 
 
@@ -35,8 +37,7 @@ class Profile:
     politeness: dict[str, Any] = field(default_factory=dict)  # Scrapy setting overrides
 
     def matches(self, url: str) -> bool:
-        host = (urlsplit(url).hostname or "").lower()
-        return any(host == h or host.endswith("." + h) for h in self.hosts)
+        return bool(self.hosts) and in_domains(url, self.hosts)
 
     def is_qa(self, url: str) -> bool | None:
         """True/False when the profile knows, None when it has no Q&A patterns (generic)."""

@@ -37,7 +37,7 @@ from twisted.web._newclient import ResponseFailed
 from crawler import profiles
 from crawler.extract import extract_page
 from crawler.robots import UNAVAILABLE
-from crawler.urls import canonicalize, page_url
+from crawler.urls import canonicalize, in_domains, page_url
 from kb import clock
 from kb.runs import KnownPage
 from kb.snapshot import Snapshot
@@ -190,10 +190,7 @@ class KBSpider(scrapy.Spider):
                 return None
 
     def in_scope(self, url: str) -> bool:
-        if not self.allowed_domains:
-            return True
-        host = (urlsplit(url).hostname or "").lower()
-        return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
+        return in_domains(url, self.allowed_domains)
 
     def request(
         self,

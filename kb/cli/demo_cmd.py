@@ -10,6 +10,10 @@ from rich.table import Table
 
 from kb.cli.app import app, console, fail
 
+# The run counters the demo's table shows, in order; headers are the keys but for these two.
+_COLUMNS = ("id", "fetched", "new", "changed", "unchanged", "not_modified", "gone", "duplicates", "failed")
+_HEADERS = {"id": "run", "not_modified": "304"}
+
 
 @app.command()
 def demo(
@@ -27,25 +31,10 @@ def demo(
     except RuntimeError as exc:
         fail(str(exc))
     table = Table(title="sample site: two crawls")
-    for col in ("run", "fetched", "new", "changed", "unchanged", "304", "gone", "duplicates", "failed"):
-        table.add_column(col, justify="right")
+    for key in _COLUMNS:
+        table.add_column(_HEADERS.get(key, key), justify="right")
     for run in result.runs:
-        table.add_row(
-            *(
-                str(run.get(k, ""))
-                for k in (
-                    "id",
-                    "fetched",
-                    "new",
-                    "changed",
-                    "unchanged",
-                    "not_modified",
-                    "gone",
-                    "duplicates",
-                    "failed",
-                )
-            )
-        )
+        table.add_row(*(str(run.get(key, "")) for key in _COLUMNS))
     console.print(table)
     rep = result.report
     console.print(
