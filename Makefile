@@ -19,11 +19,11 @@ demo: $(STAMP)
 	$(BIN)/kb demo --out demo-out
 
 test: $(STAMP)
-	$(BIN)/ruff check crawler kb tests bench sample_site
+	$(BIN)/ruff check crawler kb extract sites tests bench sample_site
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check crawler kb tests bench sample_site
+	$(BIN)/ruff check crawler kb extract sites tests bench sample_site
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import trafilatura
 
-from crawler.extract import extract_page
+from extract import extract_page
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = 0.6

@@ -32,8 +32,8 @@ from typing import Any
 
 import trafilatura
 
-from crawler.extract import extract_page
-from crawler.extract.decode import decode_body
+from extract import extract_page
+from extract.decode import decode_body
 from sample_site.seeds import load_seeds
 
 ROOT = Path(__file__).resolve().parents[1]

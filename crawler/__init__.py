@@ -1,5 +1,5 @@
 """The Scrapy project (spiders, middlewares, pipelines) and the pure extractor.
 
-Importing ``crawler`` or ``crawler.extract`` must never import Scrapy: ``kb`` uses the
+Importing ``crawler`` or ``extract`` must never import Scrapy: ``kb`` uses the
 extractor without the crawl.
 """

@@ -16,7 +16,7 @@ from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import reactor, task
 
-from crawler.urls import in_domains
+from sites.urls import in_domains
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
-from crawler import profiles
+from sites import profiles
 
 RESUMABLE_MARK = "kb-resumable"
 SPIDERS = ("discover", "sitemap", "refresh")

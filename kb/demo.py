@@ -20,6 +20,7 @@ from sqlmodel import select
 
 from kb.db import session
 from kb.models import Run
+from sample_site import use_profiles
 from sample_site.server import SampleSite
 
 SITES = ("sample-portal", "sample-city")
@@ -44,6 +45,7 @@ def kb(*args: str, db: str) -> subprocess.CompletedProcess[str]:
 
 
 def run_demo(out: Path, echo=print) -> DemoResult:  # type: ignore[no-untyped-def]
+    use_profiles()
     out.mkdir(parents=True, exist_ok=True)
     db_path = out / "kb.sqlite"
     for stale in (db_path, out / "kb.sqlite-wal", out / "kb.sqlite-shm"):

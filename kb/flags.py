@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from crawler import profiles
 from kb import clock
 from kb.models import Entry, Event, Flag, Verification, Version
 from kb.normalize import normalize, numbers
+from sites import profiles
 
 NAMES = ("needs_verification", "stale", "past_policy_year", "changed_since_verified", "gone")
 

@@ -22,13 +22,13 @@ from sqlalchemy import text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from crawler import profiles
-from crawler.extract.model import ExtractedPage
+from extract.model import ExtractedPage
 from kb import clock, dedupe, flags, runs
 from kb.bodies import store_body
 from kb.models import Entry, Event, Page, Version
 from kb.normalize import content_hash
 from kb.snapshot import Snapshot
+from sites import profiles
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from crawler.extract.model import ExtractedPage
+from extract.model import ExtractedPage
 from kb import clock, runs
 from kb.bodies import load_body
 from kb.ingest import IngestResult, ingest
@@ -67,7 +67,7 @@ def reextract(
 ) -> Iterator[tuple[str, IngestResult]]:
     """Re-extract every stored page (committing each), yielding (url, result) as it goes."""
     if extract is None:
-        from crawler.extract import extract_page  # lazily: only this command needs the extractor
+        from extract import extract_page  # lazily: only this command needs the extractor
 
         extract = extract_page
     now = now or clock.now()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from crawler.extract.model import ExtractedPage
+from extract.model import ExtractedPage
 
 
 @dataclass

@@ -141,7 +141,7 @@ _BULLET = "•"
 def answer_text(blocks: list[dict[str, Any]]) -> str:
     """The canonical plain text of answer blocks: what every extractor is expected to produce.
 
-    It follows the same contract as ``crawler.extract.blocks.render`` but is written apart on purpose:
+    It follows the same contract as ``extract.blocks.render`` but is written apart on purpose:
     the expected answers must not come from the code they judge.
     """
     parts: list[str] = []

@@ -14,6 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from sample_site import use_profiles
+
+use_profiles()  # the tests crawl the sample sites: their profiles (127.0.0.1 / 127.0.0.2) apply
+
 PG_ADMIN = os.environ.get("KB_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("KB_TEST_REDIS", "redis://127.0.0.1:6379/0")
 

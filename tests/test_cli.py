@@ -46,7 +46,7 @@ def test_unopenable_database_is_one_line(tmp_path: Path) -> None:
 
 
 def test_profiles_load_and_match() -> None:
-    from crawler import profiles
+    from sites import profiles
 
     assert profiles.for_url("http://127.0.0.2:8080/zcwd/1.html").name == "sample-city"
     assert profiles.for_url("http://example.org/x").name == "generic"

@@ -22,11 +22,11 @@ from twisted.python.failure import Failure
 
 from crawler.extensions import progress_row
 from crawler.middlewares import OffDomainRedirectMiddleware, retry_after_seconds
-from crawler.profiles import Profile
 from crawler.run import RESUMABLE_MARK, prepare_jobdir, profile_settings
 from crawler.spiders.base import failure_kind, garbage_reason
 from crawler.spiders.discover import stored_links
-from crawler.urls import canonicalize, page_url
+from sites.profiles import Profile
+from sites.urls import canonicalize, page_url
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_site" / "site" / "edition1"
 

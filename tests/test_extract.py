@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.extract import EXTRACTOR_VERSION, extract_page
+from extract import EXTRACTOR_VERSION, extract_page
 from sample_site.seeds import load_seeds
 
 SITE = Path(__file__).resolve().parents[1] / "sample_site" / "site"

@@ -7,7 +7,7 @@ import time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.extract import ExtractedPage, extract_page
+from extract import ExtractedPage, extract_page
 
 TAGS = ["div", "p", "h1", "h3", "ul", "li", "a", "table", "tr", "td", "span", "script", "section", "br"]
 WORDS = ["医保", "报销", "相关推荐", "大家都在搜", "仅供参考", "请以官方公告为准", "不能代替面诊", "发布时间:2024-01-02",

@@ -9,12 +9,12 @@ from datetime import datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from crawler import profiles
 from kb import dedupe, editors
 from kb.db import session as kb_session
 from kb.flags import policy_years, refresh_flags
 from kb.ingest import ingest
 from kb.models import Event, Flag
+from sites import profiles
 from tests.test_kb_helpers import CITY, PORTAL, seed, snap
 
 T0 = datetime(2025, 3, 1, 9, 0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from crawler.extract.model import ExtractedPage
+from extract.model import ExtractedPage
 from kb.snapshot import Snapshot
 from sample_site.seeds import answer_text, load_seeds
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlmodel import select
 
 import sample_site
-from crawler.extract.model import ExtractedPage
+from extract.model import ExtractedPage
 from kb import dedupe
 from kb.db import session as kb_session
 from kb.ingest import ingest
@@ -73,9 +73,9 @@ def test_rules_change_reversions_at_most_once(db_url: str) -> None:
 
 
 def test_real_extractor_over_stored_sample_bodies(db_url: str) -> None:
-    """The sample site's stored pages through crawler.extract: a second pass with the same rules is
+    """The sample site's stored pages through extract: a second pass with the same rules is
     a no-op; an older rule set's answers are re-versioned once, by the extractor version's change."""
-    from crawler.extract import EXTRACTOR_VERSION, extract_page
+    from extract import EXTRACTOR_VERSION, extract_page
     from sample_site.server import SampleSite
 
     dedupe.reset_indexes()

@@ -34,13 +34,13 @@ from twisted.internet.error import (
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed
 
-from crawler import profiles
-from crawler.extract import extract_page
 from crawler.robots import UNAVAILABLE
-from crawler.urls import canonicalize, in_domains, page_url
+from extract import extract_page
 from kb import clock
 from kb.runs import KnownPage
 from kb.snapshot import Snapshot
+from sites import profiles
+from sites.urls import canonicalize, in_domains, page_url
 
 
 def split_urls(value: str | Iterable[str] | None) -> list[str]:

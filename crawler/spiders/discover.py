@@ -22,10 +22,10 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 
-from crawler import profiles
 from crawler.spiders.base import KBSpider
-from crawler.urls import canonicalize
 from kb.snapshot import Snapshot
+from sites import profiles
+from sites.urls import canonicalize
 
 RELATED_PRIORITY = 20
 LISTING_PRIORITY = 10

@@ -14,11 +14,11 @@ import scrapy
 from scrapy.http import Response
 from scrapy.spiders import SitemapSpider as ScrapySitemapSpider
 
-from crawler import profiles
 from crawler.spiders.base import KBSpider
-from crawler.urls import canonicalize
 from kb import clock
 from kb.snapshot import Snapshot
+from sites import profiles
+from sites.urls import canonicalize
 
 # The sitemap protocol allows 50 MB uncompressed; pages keep DOWNLOAD_MAXSIZE. Also bounds gunzip.
 SITEMAP_MAXSIZE = 64 * 1024 * 1024

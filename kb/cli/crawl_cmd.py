@@ -15,7 +15,7 @@ from kb.cli.app import DbOption, app, console, err_console, fail
 @app.command()
 def crawl(
     site: Annotated[
-        str | None, typer.Option("--site", help="Crawl a site by its profile (crawler/profiles/NAME.toml).")
+        str | None, typer.Option("--site", help="Crawl a site by its profile (NAME.toml in sites/profiles/ or KB_PROFILE_DIRS).")
     ] = None,
     start_url: Annotated[
         list[str] | None,
@@ -56,11 +56,11 @@ def crawl(
 ) -> None:
     """Crawl sites into the KB (exit 1 when the run failed: nothing fetched, or too many errors; 130 when
     it was stopped before the end)."""
-    from crawler import profiles
     from crawler.run import SPIDERS, run_crawl
     from kb import runs
     from kb.db import get_engine, resolve_url, session
     from kb.models import Run
+    from sites import profiles
 
     if spider not in SPIDERS:
         fail(f"--spider must be one of {', '.join(SPIDERS)}, not {spider!r}")

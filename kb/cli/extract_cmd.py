@@ -24,7 +24,7 @@ def extract(
     ] = None,
 ) -> None:
     """Extract question, answer, flags, dates, topic and related links: one JSON object per file, in order."""
-    from crawler.extract import extract_page
+    from extract import extract_page
 
     if url is not None and len(files) != 1:
         fail("--url takes exactly one FILE")

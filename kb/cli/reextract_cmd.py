@@ -18,7 +18,7 @@ def reextract(
     """Re-run the extractor over every stored body; make versions only where an answer really changes."""
     from rich.progress import Progress
 
-    from crawler.extract import EXTRACTOR_VERSION
+    from extract import EXTRACTOR_VERSION
     from kb.db import session
     from kb.reextract import pages_with_bodies, run_reextract
 

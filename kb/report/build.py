@@ -113,7 +113,7 @@ def _versions(session: Session, ids: Iterable[str]) -> dict[str, list[Version]]:
 
 
 def _site(url: str) -> str:
-    from crawler import profiles  # site profiles (no Scrapy): the same naming the crawl uses
+    from sites import profiles  # site profiles (no Scrapy): the same naming the crawl uses
 
     return profiles.for_url(url).name if url else ""
 

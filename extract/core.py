@@ -15,8 +15,8 @@ import lxml.html
 import trafilatura
 from lxml import etree
 
-from crawler.extract import appdata, noise
-from crawler.extract.blocks import (
+from extract import appdata, noise
+from extract.blocks import (
     Block,
     block_text,
     from_html,
@@ -25,8 +25,8 @@ from crawler.extract.blocks import (
     render,
     select_by_text,
 )
-from crawler.extract.decode import decode_body
-from crawler.extract.meta import (
+from extract.decode import decode_body
+from extract.meta import (
     find_title_element,
     pick_h1,
     pick_question,
@@ -36,10 +36,10 @@ from crawler.extract.meta import (
     to_date,
     visible_dates,
 )
-from crawler.extract.model import ExtractedPage
-from crawler.extract.notices import is_disclaimer, is_tip
-from crawler.extract.text import compact, element_text
-from crawler.extract.topic import classify
+from extract.model import ExtractedPage
+from extract.notices import is_disclaimer, is_tip
+from extract.text import compact, element_text
+from extract.topic import classify
 
 EXTRACTOR_VERSION = "7"
 

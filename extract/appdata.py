@@ -12,9 +12,9 @@ from typing import Any
 import lxml.html
 from lxml import etree
 
-from crawler.extract.blocks import Block, from_html
-from crawler.extract.meta import PageMeta, _types
-from crawler.extract.text import compact, squash
+from extract.blocks import Block, from_html
+from extract.meta import PageMeta, _types
+from extract.text import compact, squash
 
 _Q_KEYS = ("question", "questionTitle", "question_title", "title", "name", "subject", "headline", "q")
 _A_KEYS = (
@@ -124,7 +124,7 @@ _DATE_KEYS = (
 
 
 def _find_date(data: Any, depth: int = 0) -> str | None:
-    from crawler.extract.meta import to_date
+    from extract.meta import to_date
 
     if depth > 10:
         return None
@@ -151,7 +151,7 @@ def published(meta: PageMeta) -> str | None:
 
 
 def _links(data: Any, base: str, out: list[dict[str, str]], depth: int = 0) -> None:
-    from crawler.extract.text import page_link
+    from extract.text import page_link
 
     if depth > 10 or len(out) > 100:
         return

@@ -12,7 +12,7 @@ from typing import Any
 
 from lxml import etree
 
-from crawler.extract.text import squash
+from extract.text import squash
 
 Block = dict[str, Any]
 

@@ -13,7 +13,7 @@ from datetime import date
 from difflib import SequenceMatcher
 from typing import Any
 
-from crawler.extract.text import compact, element_text, page_link, squash
+from extract.text import compact, element_text, page_link, squash
 
 _TITLE_SEP = re.compile(r"\s+[-–—|｜_]\s+|[_｜|]|\s[-–—]\s?|-{2,}|—+|–")
 _Q_PREFIX = re.compile(r"^\s*(问题?|提问|Q|【问】|\[问\]|问答)\s*[:：.、]\s*|^\s*【问】\s*|^\s*问\s+", re.I)

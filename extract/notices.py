@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from crawler.extract.text import compact
+from extract.text import compact
 
 # A block that IS a disclaimer: "for reference only" + "check with the official source".
 _REFERENCE = re.compile(

@@ -1,11 +1,15 @@
-"""Site profiles: one TOML file per site (``crawler/profiles/*.toml``); ``generic`` when none matches.
+"""Site profiles: one TOML file per site; ``generic`` when none matches.
 
+Profiles are read from this folder (``generic`` only) and then from each folder of
+``KB_PROFILE_DIRS`` (``os.pathsep``-separated; a later file of the same name wins): a deployment's
+sites live in its own folder, and the bundled sample site's in ``sample_site/profiles``.
 Pure data and plain functions (no Scrapy), so ``kb`` can read stale windows and source priority
 from the same files the crawler reads politeness and URL patterns from.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -14,9 +18,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from crawler.urls import in_domains
+from sites.urls import in_domains
 
-PROFILES_DIR = Path(__file__).parent
+BUILTIN_DIR = Path(__file__).parent
 
 
 @dataclass(frozen=True)
@@ -64,9 +68,19 @@ def _from_toml(path: Path) -> Profile:
     return Profile(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
 
 
-@cache
+def profile_dirs() -> tuple[Path, ...]:
+    """The folders profiles are read from, in order: the built-in one, then ``KB_PROFILE_DIRS``."""
+    extra = os.environ.get("KB_PROFILE_DIRS", "")
+    return (BUILTIN_DIR, *(Path(d) for d in extra.split(os.pathsep) if d))
+
+
 def all_profiles() -> dict[str, Profile]:
-    profiles = {p.stem: _from_toml(p) for p in sorted(PROFILES_DIR.glob("*.toml"))}
+    return _load(profile_dirs())
+
+
+@cache
+def _load(dirs: tuple[Path, ...]) -> dict[str, Profile]:
+    profiles = {p.stem: _from_toml(p) for d in dirs for p in sorted(d.glob("*.toml"))}
     profiles.setdefault("generic", GENERIC)
     return profiles
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from crawler.extract.notices import is_disclaimer, is_tip
-from crawler.extract.text import compact, element_text, page_link, squash
+from extract.notices import is_disclaimer, is_tip
+from extract.text import compact, element_text, page_link, squash
 
 # Headings of recommendation / search-chip / comment blocks. Matched against the heading's whole
 # text after punctuation and "更多 >" decorations are stripped.
