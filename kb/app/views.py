@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from kb import editors, review
 from kb.clock import iso
 from kb.models import Event, Flag, Version
-from kb.report.diff import char_diff, number_changes, summary_line, widen_numbers
+from kb.report.diff import char_diff, excerpt, number_changes, summary_line, widen_numbers
 
 
 def blocks(version: Version) -> list[dict[str, Any]]:
@@ -28,13 +28,16 @@ def blocks(version: Version) -> list[dict[str, Any]]:
 def compare(old: Version, new: Version) -> dict[str, Any]:
     """The report's character diff of two versions, numbers widened and called out."""
     numbers = number_changes(old.answer, new.answer)
+    answer = widen_numbers(char_diff(old.answer, new.answer))
+    short, _cut = excerpt(answer, context=60, limit=10**9)  # long unchanged stretches cut, as the report does
     return {
         "old": old.number,
         "new": new.number,
         "question": widen_numbers(char_diff(old.question, new.question))
         if old.question != new.question
         else None,
-        "answer": widen_numbers(char_diff(old.answer, new.answer)),
+        "answer": answer,
+        "excerpt": short if short != answer else None,
         "numbers": numbers,
         "summary": summary_line(numbers),
         "disclaimer": None
