@@ -6,7 +6,7 @@
   whose ``csrf`` field matches the token in the signed session, from this origin when the browser
   says where it comes from. The check runs before any route, so no handler can forget it; the
   parsed form is handed on in ``request.state.form``.
-- Logins are limited per client address and per name (failures in a sliding window).
+- Logins are limited per name and per client address (failures in a sliding window).
 """
 
 from __future__ import annotations
@@ -152,15 +152,17 @@ async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, why: 
 
 
 class LoginLimiter:
-    """At most ``attempts`` failed logins per ``window`` seconds per client address and per name."""
+    """Failed logins in a sliding ``window``: at most ``per_name`` for one name (guessing one password),
+    ``per_client`` from one address (trying many names); past either, logins wait."""
 
-    def __init__(self, attempts: int = 5, window: float = 300.0) -> None:
-        self.attempts = attempts
+    def __init__(self, per_name: int = 5, per_client: int = 20, window: float = 300.0) -> None:
+        self.limits = {"name": per_name, "ip": per_client}
         self.window = window
         self._failures: dict[str, deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
 
-    def _keys(self, client: str, name: str) -> list[str]:
+    @staticmethod
+    def _keys(client: str, name: str) -> list[str]:
         return [f"ip:{client}", f"name:{name.strip().casefold()}"]
 
     def retry_after(self, client: str, name: str) -> int:
@@ -172,7 +174,7 @@ class LoginLimiter:
                 times = self._failures[key]
                 while times and times[0] <= now - self.window:
                     times.popleft()
-                if len(times) >= self.attempts:
+                if len(times) >= self.limits[key.split(":", 1)[0]]:
                     wait = max(wait, times[0] + self.window - now)
         return int(wait) + 1 if wait else 0
 
@@ -184,4 +186,4 @@ class LoginLimiter:
 
     def succeeded(self, client: str, name: str) -> None:
         with self._lock:
-            self._failures.pop(f"name:{name.strip().casefold()}", None)
+            self._failures.pop(self._keys(client, name)[1], None)
