@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import Integer, and_, column, or_, select, text
+from sqlalchemy import Integer, and_, column, literal_column, or_, select, table
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -24,6 +24,7 @@ MAX_QUERY = 200
 
 @dataclass
 class Hit:
+    key: int  # the current version's id: the order and the paging key
     id: str
     question: str
     site: str
@@ -66,25 +67,42 @@ def _snippet(answer: str, found: list[str], width: int = 60) -> str:
     return ("…" if start else "") + piece + ("…" if start + width < len(answer) else "")
 
 
-def search(session: Session, query: str, *, limit: int = 50, after: str | None = None) -> list[Hit]:
-    """Entries whose current question or answer holds every term, by id (``after``: keyset paging)."""
+def search(session: Session, query: str, *, limit: int = 50, before: int | None = None) -> list[Hit]:
+    """Entries whose current question or answer holds every term, most recently changed first.
+
+    Pages on the current version's id (``before``: the last hit's ``key``). On SQLite the trigram
+    index drives the query newest first and stops at ``limit``, so a term in every answer costs no
+    more than a rare one.
+    """
     found = terms(query)
     if not found:
         return []
-    current = and_(Version.entry_id == Entry.id, Version.number == Entry.version)
-    stmt = select(Entry.id, Entry.question, Entry.site, Entry.status, Entry.version, Version.answer).join(
-        Version, current
-    )
     engine = session.get_bind()
+    current = and_(Entry.id == Version.entry_id, Entry.version == Version.number)
+    cols = (
+        Entry.id,
+        Entry.question,
+        Entry.site,
+        Entry.status,
+        Entry.version,
+        Version.answer,
+        Version.id.label("key"),
+    )  # type: ignore[union-attr]
     long_terms = [t for t in found if len(t) >= 3]
     if _has_fts(engine) and long_terms:  # type: ignore[arg-type]
+        fts = table("version_fts", column("rowid", Integer))
         match = " AND ".join(_phrase(t) for t in long_terms)
-        ids = (
-            text("SELECT rowid FROM version_fts WHERE version_fts MATCH :match")
-            .bindparams(match=match)
-            .columns(column("rowid", Integer))
+        stmt = (
+            select(*cols)
+            .select_from(fts)
+            .join(Version, Version.id == fts.c.rowid)
+            .join(Entry, current)
+            .where(literal_column("version_fts").op("MATCH")(match))
         )
-        stmt = stmt.where(Version.id.in_(ids))  # type: ignore[union-attr]
+        key = fts.c.rowid
+    else:
+        stmt = select(*cols).join(Entry, current)
+        key = Version.id
     for term in found:  # the index narrows; this decides (and is all there is without one)
         pattern = _like(term)
         if engine.dialect.name == "sqlite":  # SQLite's LIKE ignores ASCII case
@@ -94,7 +112,9 @@ def search(session: Session, query: str, *, limit: int = 50, after: str | None =
                 Version.question.ilike(pattern, escape="\\"), Version.answer.ilike(pattern, escape="\\")
             )  # type: ignore[attr-defined]
         stmt = stmt.where(cond)
-    if after:
-        stmt = stmt.where(Entry.id > after)
-    rows = session.execute(stmt.order_by(Entry.id).limit(limit)).all()
-    return [Hit(r.id, r.question, r.site, r.status, r.version, _snippet(r.answer, found)) for r in rows]
+    if before is not None:
+        stmt = stmt.where(key < before)
+    rows = session.execute(stmt.order_by(key.desc()).limit(limit)).all()
+    return [
+        Hit(r.key, r.id, r.question, r.site, r.status, r.version, _snippet(r.answer, found)) for r in rows
+    ]

@@ -17,13 +17,14 @@ from kb.app import views
 from kb.app.web import LoginRequired, db, form, login_redirect, need_user, render
 from kb.editors import EntryNotFound
 from kb.export import flag_names
-from kb.models import Entry, FetchError, Run
+from kb.models import FetchError, Run
 from kb.report import ReportError, build_report, render_html
 from kb.report.build import _run_dict as run_dict
 from kb.report.build import health
 from kb.report.chart import health_svg
 from kb.report.render_html import CSP as REPORT_CSP
 from kb.runs import RUN_COUNTS
+from sites import profiles
 
 GROUP_PREVIEW = 5  # items per group on the overview
 
@@ -106,7 +107,7 @@ def queue(request: Request) -> Response:
             groups.append(
                 {"name": name, "label": review_queue.label(name), "count": n, "items": items, "more": more}
             )
-        sites = sorted(s.exec(select(Entry.site).distinct()).all())
+        sites = sorted(profiles.all_profiles())
         runs = s.exec(select(Run.id, Run.kind, Run.started_at).order_by(Run.id.desc()).limit(30)).all()  # type: ignore[union-attr]
     return render(
         request,
@@ -138,12 +139,12 @@ def entry(request: Request) -> Response:
 def search_page(request: Request) -> Response:
     user = need_user(request)
     q = request.query_params.get("q", "").strip()
-    after = request.query_params.get("after") or None
+    before = _int(request.query_params.get("before"))
     hits: list[search.Hit] = []
     if q:
         with db(request) as s:
-            hits = search.search(s, q, limit=51, after=after)
-    more = hits[49].id if len(hits) > 50 else None
+            hits = search.search(s, q, limit=51, before=before)
+    more = hits[49].key if len(hits) > 50 else None
     return render(request, "search.html", {"user": user, "q": q, "hits": hits[:50], "more": more})
 
 
