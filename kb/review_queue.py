@@ -13,6 +13,7 @@ import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import exists, func, select
@@ -58,7 +59,7 @@ class Item:
     numbers: str = ""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Filters:
     site: str | None = None
     flag: str | None = None
@@ -78,8 +79,12 @@ def _unverified() -> Any:
     return ~exists().where(Verification.entry_id == Entry.id, Verification.version == Entry.version)
 
 
+@lru_cache(maxsize=512)
 def _query(group: str, filters: Filters) -> Any:
-    """(key, entry columns, at, detail) rows of one group, newest first, before paging."""
+    """(key, entry columns, at, detail) rows of one group, newest first, before paging.
+
+    Cached: building the expression costs more than running it (statements are immutable).
+    """
     cols = (Entry.id, Entry.question, Entry.site, Entry.status, Entry.version)
     where = filters.where()
     if group in ("changed", "added", "gone", "conflicts"):
@@ -163,11 +168,15 @@ def _query(group: str, filters: Filters) -> Any:
     return stmt.where(*where), key
 
 
+@lru_cache(maxsize=512)
+def _count(group: str, filters: Filters) -> Any:
+    capped = _query(group, filters)[0].with_only_columns(Entry.id).limit(COUNT_CAP + 1).subquery()
+    return select(func.count()).select_from(capped)
+
+
 def count(session: Session, group: str, filters: Filters) -> int:
     """How many items the group holds, up to ``COUNT_CAP`` + 1."""
-    stmt, _key = _query(group, filters)
-    capped = stmt.with_only_columns(Entry.id).limit(COUNT_CAP + 1).subquery()
-    return int(session.execute(select(func.count()).select_from(capped)).scalar() or 0)
+    return int(session.execute(_count(group, filters)).scalar() or 0)
 
 
 def page(

@@ -23,12 +23,12 @@ import jsonschema
 import pytest
 
 from kb import dedupe, review, review_queue, runs
-from kb.cli import main
 from kb.db import session
 from kb.export import export_entries, schema
 from kb.ingest import ingest as kb_ingest
 from tests.app_helpers import add_user, kb, serve
 from tests.test_kb_helpers import PORTAL, T0, later, seed, snap
+from tests.test_report_fixtures import cli
 
 PASSWORD = "correct horse battery"
 
@@ -122,15 +122,9 @@ class Client:
 def run_kb(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str, stdin: str = ""
 ) -> tuple[int, str, str]:
-    """``kb ARGS`` in this process (as the ``kb`` script runs it), stdin given: (exit code, out, err)."""
+    """``kb ARGS`` in this process with this stdin: (exit code, out, err)."""
     monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+    return cli(capsys, *args)
 
 
 def test_user_commands(
