@@ -331,3 +331,43 @@ def test_the_api_speaks_the_export(app_url: str, kb_db: tuple[str, dict[str, str
     assert vera.get("/api/entries?flag=bogus")[0] == 400
     runs_page = json.loads(vera.get("/api/runs")[2])["runs"]
     assert [r["id"] for r in runs_page] == [2, 1] and {"fetched", "errors", "started_at"} <= set(runs_page[0])
+
+
+def test_runs_pages_link_each_crawl_to_its_report(app_url: str) -> None:
+    vera = Client(app_url)
+    assert vera.login("vera") == 303
+    status, _, body = vera.get("/runs")
+    assert status == 200 and "<svg" in body and 'href="/runs/2"' in body
+    status, _, body = vera.get("/runs/2")
+    assert status == 200 and 'href="/runs/2/report"' in body
+    status, headers, body = vera.get("/runs/2/report")
+    assert status == 200 and "3000元 → 4000元" in body and "<script" not in body.lower()
+    assert "default-src 'none'" in headers["content-security-policy"]
+    assert vera.get("/runs/99")[0] == 404
+
+
+@pytest.mark.postgres
+def test_the_same_review_on_postgres(pg_url: str) -> None:
+    from kb.app import views
+
+    ids = build_kb(pg_url)
+    with session(pg_url) as s:
+        sizes = {g: review_queue.count(s, g, review_queue.Filters()) for g in review_queue.group_names()}
+        assert sizes["changed"] == 1 and sizes["conflicts"] == 1 and sizes["added"] == 5
+        (changed,), _ = review_queue.page(s, "changed", review_queue.Filters(run=2))
+        assert changed.entry_id == ids["s0"] and changed.numbers.startswith("3000元 → 4000元")
+        page = views.entry_page(s, ids["s0"])
+        assert page["diff"]["summary"] == changed.numbers and [c["other"] for c in page["conflicts"]] == [
+            ids["conflict"]
+        ]
+        review.verify(s, ids["s0"], "alice", "ok", seen_version=2)
+        review.mark_extraction_wrong(s, ids["s1"], "alice", "表格丢了")
+    with session(pg_url) as s:
+        assert review_queue.page(s, "changed", review_queue.Filters())[0] == []
+        assert [i.entry_id for i in review_queue.page(s, "extraction", review_queue.Filters())[0]] == [
+            ids["s1"]
+        ]
+        assert [f["entry_id"] for f in review.feedback(s)] == [ids["s1"]]
+        review.resolve_conflict(s, ids["conflict"], ids["s0"], ids["s0"], "alice")
+    with session(pg_url) as s:
+        assert review_queue.count(s, "conflicts", review_queue.Filters()) == 0

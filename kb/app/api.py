@@ -8,6 +8,7 @@ is one entry with its versions (``kb export --history``); ``/api/runs`` lists ru
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlmodel import select
@@ -16,8 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from kb.app.pages import _int, _run_row
-from kb.app.web import db, need_user
+from kb.app.web import db, int_param, need_user, run_row
 from kb.export import SCHEMA_VERSION, export_entry, flag_names, generated_at, iter_entries
 from kb.models import Run
 
@@ -26,13 +26,11 @@ MAX_LIMIT = 500
 
 class JSON(JSONResponse):
     def render(self, content: Any) -> bytes:
-        import json
-
         return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def _limit(request: Request) -> int:
-    limit = _int(request.query_params.get("limit")) or 100
+    limit = int_param(request.query_params.get("limit")) or 100
     if not 1 <= limit <= MAX_LIMIT:
         raise HTTPException(400, f"limit must be 1..{MAX_LIMIT}")
     return limit
@@ -84,12 +82,12 @@ def entry(request: Request) -> Response:
 def runs(request: Request) -> Response:
     need_user(request)
     limit = _limit(request)
-    before = _int(request.query_params.get("before"))
+    before = int_param(request.query_params.get("before"))
     with db(request) as s:
         stmt = select(Run).order_by(Run.id.desc()).limit(limit)  # type: ignore[union-attr]
         if before is not None:
             stmt = stmt.where(Run.id < before)
-        rows = [_run_row(r) for r in s.exec(stmt).all()]
+        rows = [run_row(r) for r in s.exec(stmt).all()]
     return JSON({"runs": rows})
 
 

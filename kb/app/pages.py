@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,12 +13,11 @@ from starlette.routing import Route
 
 from kb import accounts, review_queue, search
 from kb.app import views
-from kb.app.web import LoginRequired, db, form, login_redirect, need_user, render
+from kb.app.web import LoginRequired, db, form, int_param, login_redirect, need_user, render, run_row
 from kb.editors import EntryNotFound
 from kb.export import flag_names
 from kb.models import FetchError, Run
 from kb.report import ReportError, build_report, render_html
-from kb.report.build import _run_dict as run_dict
 from kb.report.build import health
 from kb.report.chart import health_svg
 from kb.report.render_html import CSP as REPORT_CSP
@@ -27,13 +25,6 @@ from kb.runs import RUN_COUNTS
 from sites import profiles
 
 GROUP_PREVIEW = 5  # items per group on the overview
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None  # type: ignore[arg-type]
-    except ValueError:
-        raise HTTPException(400, f"not a number: {value!r}") from None
 
 
 def _next(value: str | None) -> str:
@@ -80,7 +71,7 @@ def _filters(request: Request) -> review_queue.Filters:
     flag = q.get("flag") or None
     if flag and flag not in flag_names():
         raise HTTPException(400, f"unknown flag {flag!r}")
-    return review_queue.Filters(site=q.get("site") or None, flag=flag, run=_int(q.get("run")))
+    return review_queue.Filters(site=q.get("site") or None, flag=flag, run=int_param(q.get("run")))
 
 
 def _query_string(filters: review_queue.Filters, **extra: Any) -> str:
@@ -94,7 +85,7 @@ def queue(request: Request) -> Response:
     group = request.query_params.get("group") or None
     if group and group not in review_queue.group_names():
         raise HTTPException(400, f"unknown group {group!r}")
-    before = _int(request.query_params.get("before"))
+    before = int_param(request.query_params.get("before"))
     with db(request) as s:
         groups = []
         for name in [group] if group else review_queue.group_names():
@@ -129,7 +120,7 @@ def queue(request: Request) -> Response:
 def entry(request: Request) -> Response:
     user = need_user(request)
     entry_id = request.path_params["entry_id"]
-    a, b = _int(request.query_params.get("a")), _int(request.query_params.get("b"))
+    a, b = int_param(request.query_params.get("a")), int_param(request.query_params.get("b"))
     with db(request) as s:
         data = views.entry_page(s, entry_id, a, b)
     notice = request.session.pop("notice", None)
@@ -139,7 +130,7 @@ def entry(request: Request) -> Response:
 def search_page(request: Request) -> Response:
     user = need_user(request)
     q = request.query_params.get("q", "").strip()
-    before = _int(request.query_params.get("before"))
+    before = int_param(request.query_params.get("before"))
     hits: list[search.Hit] = []
     if q:
         with db(request) as s:
@@ -148,14 +139,9 @@ def search_page(request: Request) -> Response:
     return render(request, "search.html", {"user": user, "q": q, "hits": hits[:50], "more": more})
 
 
-def _run_row(run: Run) -> dict[str, Any]:
-    """A run as ``kb report --format json`` lists it, with its errors by kind."""
-    return {**run_dict(run), "errors": json.loads(run.errors or "{}")}
-
-
 def runs_page(request: Request) -> Response:
     user = need_user(request)
-    before = _int(request.query_params.get("before"))
+    before = int_param(request.query_params.get("before"))
     with db(request) as s:
         stmt = select(Run).order_by(Run.id.desc()).limit(51)  # type: ignore[union-attr]
         if before is not None:
@@ -168,7 +154,7 @@ def runs_page(request: Request) -> Response:
         "runs.html",
         {
             "user": user,
-            "runs": [_run_row(r) for r in rows[:50]],
+            "runs": [run_row(r) for r in rows[:50]],
             "more": more,
             "chart": chart,
             "counts": RUN_COUNTS,
@@ -178,7 +164,7 @@ def runs_page(request: Request) -> Response:
 
 def run_page(request: Request) -> Response:
     user = need_user(request)
-    run_id = _int(request.path_params["run_id"])
+    run_id = int_param(request.path_params["run_id"])
     with db(request) as s:
         run = s.get(Run, run_id)
         if run is None:
@@ -186,7 +172,7 @@ def run_page(request: Request) -> Response:
         errors = s.exec(
             select(FetchError).where(FetchError.run_id == run_id).order_by(FetchError.id).limit(200)
         ).all()
-        row = _run_row(run)
+        row = run_row(run)
     return render(
         request, "run.html", {"user": user, "run": row, "fetch_errors": errors, "counts": RUN_COUNTS}
     )
@@ -195,7 +181,7 @@ def run_page(request: Request) -> Response:
 def run_report(request: Request) -> Response:
     """The diff report up to this run (from the crawl before it), as ``kb report --to-run N`` writes it."""
     need_user(request)
-    run_id = _int(request.path_params["run_id"])
+    run_id = int_param(request.path_params["run_id"])
     with db(request) as s:
         try:
             html = render_html(build_report(s, to_run=run_id))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,7 +20,8 @@ from starlette.templating import Jinja2Templates
 
 from kb.app.security import csrf_token
 from kb.db import session as kb_session
-from kb.models import Account
+from kb.models import Account, Run
+from kb.report.build import _run_dict as run_dict  # the report's run shape: one shape for runs
 from kb.report.render_html import safe_href
 
 HERE = Path(__file__).parent
@@ -110,6 +112,19 @@ def render(request: Request, name: str, context: dict[str, Any], status_code: in
     context.setdefault("user", None)
     context["csrf"] = csrf_token(request.session)
     return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def int_param(value: str | None) -> int | None:
+    """A query or path parameter as an int (None when empty); 400 when it is not one."""
+    try:
+        return int(value) if value not in (None, "") else None  # type: ignore[arg-type]
+    except ValueError:
+        raise HTTPException(400, f"not a number: {value!r}") from None
+
+
+def run_row(run: Run) -> dict[str, Any]:
+    """A run as ``kb report --format json`` lists it, with its errors by kind."""
+    return {**run_dict(run), "errors": json.loads(run.errors or "{}")}
 
 
 def form(request: Request) -> dict[str, str]:
