@@ -371,3 +371,19 @@ def test_the_same_review_on_postgres(pg_url: str) -> None:
         review.resolve_conflict(s, ids["conflict"], ids["s0"], ids["s0"], "alice")
     with session(pg_url) as s:
         assert review_queue.count(s, "conflicts", review_queue.Filters()) == 0
+
+
+def test_serve_refuses_bad_input_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import socket
+
+    db = f"sqlite:///{tmp_path / 'kb.sqlite'}"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        code, _, err = run_kb(monkeypatch, capsys, "serve", "--port", port, "--db", db)
+    assert code == 2 and "cannot listen on 127.0.0.1:" in err and len(err.strip().splitlines()) == 1
+    code, _, err = run_kb(monkeypatch, capsys, "serve", "--db", f"sqlite:///{tmp_path}/no/such/kb.sqlite")
+    assert code == 2 and "does not exist" in err and "Traceback" not in err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 from typing import Annotated
 
@@ -26,6 +27,17 @@ def _secret(path: Path | None) -> str | None:
         return path.read_text(encoding="utf-8").strip() or fail(f"--secret-file {path} is empty")
     except OSError as exc:
         fail(f"--secret-file {path}: {exc.strerror}")
+
+
+def _check_bind(host: str, port: int) -> None:
+    """A taken port or a foreign address is bad input (one line, exit 2), not a server traceback."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        with socket.socket(infos[0][0], socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(infos[0][4])
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
 
 
 @app.command()
@@ -58,6 +70,7 @@ def serve(
     from kb.db import session
 
     application = create_app(db, secret_key=_secret(secret_file), secure_cookies=secure_cookies)
+    _check_bind(host, port)
     with session(db) as s:
         if not any(a.role == "editor" and not a.disabled for a in list_users(s)):
             console.print("no editor account yet: make one with [bold]kb user add NAME[/]", highlight=False)
