@@ -201,6 +201,8 @@ def _item(group: str, row: Any) -> Item:
             detail = json.loads(row.detail or "{}")
         except ValueError:
             detail = {}
+        if detail.get("reason") == "content":  # the ordinary reason for a change: said by the group
+            del detail["reason"]
     elif group == "extraction":
         detail = {"note": row.detail, "by": row.version_from}
     else:
