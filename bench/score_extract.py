@@ -2,7 +2,7 @@
 
 ``python -m bench.score_extract [--set evalset|sample|all] [--external DIR] [--pages] [--json OUT]``
 
-Labelled pages: ``bench/evalset/`` (our six templates, ``truth.json``) and the sample site's Q&A,
+Labelled pages: ``bench/evalset/`` (our nine templates, ``truth.json``) and the sample site's Q&A,
 listing and other pages (``sample_site/site/edition*/manifest.json`` has the truth). Per page and
 overall: character-level precision / recall / F1 of the answer (bag of non-whitespace characters
 after NFKC), pages with leaked noise (a related-card title, chip, comment, footer or share-bar

@@ -13,7 +13,9 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
+from sample_site import render
 from sample_site.generate import SITE_DIR, write_site
+from sample_site.model import QAPage
 from sample_site.seeds import answer_text, load_seeds
 from sample_site.server import SampleSite
 
@@ -68,6 +70,27 @@ def test_generator_matches_committed_output(tmp_path: Path) -> None:
     assert sorted(fresh) == sorted(committed), "run `python -m sample_site.generate` and commit"
     stale = [name for name in fresh if fresh[name] != committed[name]]
     assert not stale, f"committed site is stale: {stale[:5]}"
+
+
+def _page(question: str, text: str, date_style: tuple[str, ...] = ()) -> QAPage:
+    blocks = [{"type": "paragraph", "text": text}]
+    return QAPage(
+        "x", None, "portal", "/ask/x.html", question, blocks, published="2025-01-01", date_style=date_style
+    )
+
+
+def test_templates_escape_what_a_page_says() -> None:
+    html = render.portal_qa(_page('<script>alert("x")</script> & 更多', "<i>甲</i>"), 1)
+    assert "<script>alert" not in html and "<i>" not in html
+    assert '<h1 class="q-title">&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; 更多</h1>' in html
+    assert "<p>&lt;i&gt;甲&lt;/i&gt;</p>" in html
+
+
+def test_json_in_a_script_is_json_and_never_closes_the_script() -> None:
+    html = render.portal_qa(_page("<b>粗体</b>", "乙", ("jsonld",)), 1)
+    assert '{"@type": "Question", "name": "<b>粗体</b>"' in html
+    with pytest.raises(ValueError, match="break out of its <script>"):
+        render.portal_qa(_page("</SCRIPT><script>alert(1)</script>", "乙", ("jsonld",)), 1)
 
 
 class _Links(HTMLParser):

@@ -205,6 +205,32 @@ def test_retention_keeps_the_last_n_dated_folders_and_nothing_else_is_touched(en
     assert "[retention] removed 2020-01-01" in (out / newest / "run.log").read_text()
 
 
+def test_failed_runs_never_push_out_the_run_latest_points_at(env: dict[str, str]) -> None:
+    """KEEP=3, one good night then three failing ones: latest still resolves to the good night."""
+    out = Path(env["KB_OUT_DIR"])
+    assert run(env, "--keep", "3").returncode == 0
+    good = (out / "latest").resolve()
+    env["STUB_FAIL"] = "crawl"
+    for _ in range(3):
+        assert run(env, "--keep", "3").returncode == 10
+    assert (out / "latest").resolve() == good and good.is_dir()
+    assert len(run_dirs(out)) == 3  # the good one and the two newest failures
+    assert (good / "kb.json").exists()
+
+
+def test_passwords_in_urls_never_reach_the_log_or_the_notification(env: dict[str, str]) -> None:
+    env["KB_CRAWL_ARGS"] = "--redis redis://worker:s3cr3t-pw@127.0.0.1:6379/0"
+    env["DATABASE_URL"] = "postgresql://yibao:db-s3cr3t@127.0.0.1:5432/kb"
+    env["STUB_FAIL"] = "crawl"  # the failure path sends the log's tail to KB_NOTIFY_CMD
+    result = run(env)
+    assert result.returncode == 10
+    (name,) = run_dirs(Path(env["KB_OUT_DIR"]))
+    log = (Path(env["KB_OUT_DIR"]) / name / "run.log").read_text()
+    assert "redis://worker:***@127.0.0.1:6379/0" in log  # the command line is logged, masked
+    for text in (log, notified(env), result.stderr, result.stdout):
+        assert "s3cr3t" not in text
+
+
 def test_two_runs_in_the_same_minute_get_two_folders(env: dict[str, str]) -> None:
     assert run(env).returncode == 0
     assert run(env).returncode == 0
@@ -268,6 +294,26 @@ def test_systemd_units_verify(tmp_path: Path) -> None:
         timeout=30,
     )
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")
+def test_systemd_unit_is_hardened(tmp_path: Path) -> None:
+    """`systemd-analyze security` rates the service under 3 (it was 8.5 EXPOSED)."""
+    unit = tmp_path / "yibao-kb-nightly.service"
+    shutil.copy(ROOT / "scheduled" / "yibao-kb-nightly.service", unit)
+    result = subprocess.run(
+        ["systemd-analyze", "security", "--offline=true", "--no-pager", str(unit)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    match = re.search(r"Overall exposure level for \S+: (\d+\.\d+)", result.stdout)
+    assert match, result.stdout[-500:] + result.stderr
+    assert float(match.group(1)) < 3.0, result.stdout
+    text = unit.read_text()
+    for line in ("ProtectSystem=strict", "UMask=0027", "NoNewPrivileges=yes", "CapabilityBoundingSet=\n"):
+        assert line in text
+    assert "169.254" in text or "link-local" in text  # cloud metadata is out of reach
 
 
 def test_crontab_example_runs_the_wrapper_nightly() -> None:
