@@ -211,14 +211,41 @@ def test_logins_are_rate_limited(app_url: str, kb_db: tuple[str, dict[str, str]]
     assert mallory.post("/login", name="target", password=PASSWORD)[0] == 429  # even the right one, for now
 
 
-def test_a_disabled_account_is_logged_out(app_url: str, kb_db: tuple[str, dict[str, str]]) -> None:
+def test_a_new_password_or_a_disabled_account_ends_its_sessions(
+    app_url: str,
+    kb_db: tuple[str, dict[str, str]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     add_user(kb_db[0], "temp", PASSWORD)
     temp = Client(app_url)
     assert temp.login("temp") == 303 and temp.get("/")[0] == 200
-    assert kb("user", "disable", "temp", "--db", kb_db[0]).returncode == 0
+    new = "a brand new password"
+    assert (
+        run_kb(
+            monkeypatch, capsys, "user", "password", "temp", "--password-stdin", "--db", kb_db[0], stdin=new
+        )[0]
+        == 0
+    )
+    assert temp.get("/")[0] == 303  # the old session ended with the old password
+    assert temp.login("temp", new) == 303 and temp.get("/")[0] == 200
+    assert run_kb(monkeypatch, capsys, "user", "disable", "temp", "--db", kb_db[0])[0] == 0
     status, headers, _ = temp.get("/")
     assert status == 303 and headers["location"].startswith("/login")
-    assert temp.login("temp") == 401
+    assert temp.login("temp", new) == 401
+
+
+def test_kb_verify_lands_in_the_same_trail(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db, ids = db_url, build_kb(db_url)
+    code, out, _ = run_kb(
+        monkeypatch, capsys, "verify", ids["s3"], "--by", "wang", "--note", "by phone", "--db", db
+    )
+    assert code == 0 and "verified" in out
+    with session(db) as s:
+        (action,) = review.actions(s, ids["s3"])
+    assert (action["kind"], action["by"], action["note"]) == ("verify", "wang", "by phone")
 
 
 def test_every_action_is_recorded_under_the_login(app_url: str, kb_db: tuple[str, dict[str, str]]) -> None:
