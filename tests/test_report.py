@@ -184,3 +184,36 @@ def test_html_caps_huge_sections(fixture_kb: str) -> None:
     rep.section("added").items = rep.items("added")[:1] * 1000
     html = render(rep)
     assert html.count('<article class="entry">') < 400 and "… and 700 more" in html
+
+
+def test_a_new_section_is_one_function(fixture_kb: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """How a section is added: a function of the window's facts, registered with @section."""
+    from kb.report import sections
+    from kb.report.model import EntryItem
+
+    monkeypatch.setattr(sections, "SECTIONS", list(sections.SECTIONS))  # registered for this test only
+
+    @sections.section("disclaimer_dropped", "Disclaimer dropped", "disclaimers dropped")
+    def disclaimer_dropped(facts: sections.Facts) -> list[EntryItem]:
+        return [
+            EntryItem(**sections.ref(facts, c.id))
+            for c in sections.changed(facts)
+            if c.disclaimer.old and not c.disclaimer.new
+        ]
+
+    rep = report_for(fixture_kb)
+    assert ids(rep.items("disclaimer_dropped")) == ["ebbbb"]
+    assert rep.summary.counts["disclaimer_dropped"] == 1 and "1 disclaimers dropped" in rep.summary.line
+    data = json.loads(render_json(rep))
+    assert list(data)[-3:] == ["disclaimer_dropped", "runs", "health"]
+    assert data["disclaimer_dropped"] == [
+        {
+            "id": "ebbbb",
+            "question": "城乡居民医保怎么交?",
+            "url": "http://127.0.0.1:8001/ask/b.html",
+            "site": "sample-portal",
+        }
+    ]
+    html = render_html(rep)
+    assert '<section id="disclaimer_dropped"><h2>Disclaimer dropped (1)</h2>' in html
+    assert "## Disclaimer dropped (1)" in render_markdown(rep)

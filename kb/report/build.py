@@ -12,9 +12,9 @@ from sqlmodel import Session
 
 from kb.export import generated_at, stamp
 from kb.models import Run
+from kb.report import sections as registry
 from kb.report.health import health
 from kb.report.model import Changed, Report, RunRow, Section, Summary, Window
-from kb.report.sections import SECTIONS
 from kb.report.window import Facts, read_facts, run_time
 from kb.runs import RUN_COUNTS
 
@@ -84,7 +84,7 @@ def build_report(
     facts = read_facts(session, from_run, to_run, since)
     sections = [
         Section(spec.key, spec.heading, spec.noun, spec.build(facts), spec.always, spec.lead)
-        for spec in SECTIONS
+        for spec in registry.SECTIONS
     ]
     to = facts.to
     return Report(

@@ -1,9 +1,10 @@
 """The report's sections: each is one plain function from the window's ``Facts`` to a list of items.
 
-To add a section (say, dead links): write its item class in ``model.py``, a function here decorated
-with ``@section(key, heading)``, and a macro named ``key`` in ``templates/items.html``. The JSON gains
-the key (registration order is the JSON's key order), the summary and headline count it, the HTML and
-Markdown show it (Markdown as one line per item unless ``render_md`` knows better).
+To add a section (say, dead links): write a function here decorated with ``@section(key, heading)``
+that returns its items (a dataclass of ``model.py``; an ``EntryItem`` subclass for entries). The JSON
+gains the key (registration order is the JSON's key order), the summary and headline count it, and the
+HTML and Markdown show each entry as its heading line. For more than that, a macro named ``key`` in
+``templates/items.html`` (the HTML) and a function in ``render_md.LINES`` (the digest).
 """
 
 from __future__ import annotations
