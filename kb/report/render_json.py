@@ -8,10 +8,29 @@ bounds are "from" and "to", and each section is a top-level list between the sum
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import fields, is_dataclass
+from functools import cache
 from typing import Any
 
 from kb.report.model import Report, RunRow, Summary, Window
+
+
+@cache
+def _names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
+def plain(value: Any) -> Any:
+    """Dataclasses (at any depth) as dicts in field order; everything else as is, uncopied.
+
+    Not ``dataclasses.asdict``: that deep-copies every list, and a first crawl's report carries tens
+    of thousands of entries and diff ops (which json writes as lists, being tuples).
+    """
+    if is_dataclass(value) and not isinstance(value, type):
+        return {name: plain(getattr(value, name)) for name in _names(type(value))}
+    if isinstance(value, list) and value and is_dataclass(value[0]):
+        return [plain(v) for v in value]
+    return value
 
 
 def window_dict(w: Window) -> dict[str, Any]:
@@ -20,13 +39,13 @@ def window_dict(w: Window) -> dict[str, Any]:
 
 def summary_dict(s: Summary) -> dict[str, Any]:
     out: dict[str, Any] = dict(s.counts)
-    out.update(asdict(s))
+    out.update(plain(s))
     del out["counts"]
     return out
 
 
 def run_dict(r: RunRow) -> dict[str, Any]:
-    out = asdict(r)
+    out = plain(r)
     del out["counts"]
     return {**out, **r.counts}
 
@@ -38,9 +57,9 @@ def report_dict(report: Report) -> dict[str, Any]:
         "generated_at": report.generated_at,
         "window": window_dict(report.window),
         "summary": summary_dict(report.summary),
-        **{s.key: [asdict(item) for item in s.items] for s in report.sections},
+        **{s.key: [plain(item) for item in s.items] for s in report.sections},
         "runs": [run_dict(r) for r in report.runs],
-        "health": asdict(report.health),
+        "health": plain(report.health),
     }
 
 
