@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from kb.diff import char_diff, number_changes, summary_line
-from kb.models import Event
+from kb.models import Event, Version
 from kb.report.model import (
     Added,
     Changed,
@@ -166,35 +167,31 @@ def changed(facts: Facts) -> list[Changed]:
     return out
 
 
+def with_head(facts: Facts, kind: str) -> Iterator[tuple[Ref, Version | None]]:
+    """(item fields, newest version at the window's end) per entry with an event of this kind."""
+    for entry_id, event in first_event(facts.of_kind(kind)).items():
+        yield ref(facts, entry_id, event.url), facts.head(entry_id)
+
+
 @section("gone", "Gone", always=True)
 def gone(facts: Facts) -> list[Gone]:
-    out = []
-    for entry_id, event in first_event(facts.of_kind("gone")).items():
-        last = facts.head(entry_id)
-        out.append(
-            Gone(
-                **ref(facts, entry_id, event.url),
-                version=last.number if last else None,
-                answer=last.answer if last else "",
-                verify=verify_command(entry_id),
-            )
+    return [
+        Gone(
+            **r,
+            version=last.number if last else None,
+            answer=last.answer if last else "",
+            verify=verify_command(r["id"]),
         )
-    return out
+        for r, last in with_head(facts, "gone")
+    ]
 
 
 @section("returned", "Back again")
 def returned(facts: Facts) -> list[Returned]:
-    out = []
-    for entry_id, event in first_event(facts.of_kind("returned")).items():
-        last = facts.head(entry_id)
-        out.append(
-            Returned(
-                **ref(facts, entry_id, event.url),
-                version=last.number if last else None,
-                verify=verify_command(entry_id),
-            )
-        )
-    return out
+    return [
+        Returned(**r, version=last.number if last else None, verify=verify_command(r["id"]))
+        for r, last in with_head(facts, "returned")
+    ]
 
 
 def flag_events(facts: Facts, kind: str) -> Iterator[tuple[Event, str, str]]:
@@ -226,38 +223,41 @@ def cleared(facts: Facts) -> list[Cleared]:
     return sorted(items, key=lambda i: (i.flag, i.id))
 
 
+def with_detail(facts: Facts, kind: str) -> Iterator[tuple[Event, dict[str, Any]]]:
+    for event in facts.of_kind(kind):
+        yield event, detail(event)
+
+
 @section("merged", "Duplicates merged")
 def merged(facts: Facts) -> list[Merged]:
-    items = []
-    for event in facts.of_kind("merged"):
-        info = detail(event)
-        items.append(
-            Merged(
-                **ref(facts, event.entry_id),
-                source_url=str(info.get("source_url") or event.url or ""),
-                similarity=info.get("similarity"),
-            )
+    items = [
+        Merged(
+            **ref(facts, e.entry_id),
+            source_url=str(info.get("source_url") or e.url or ""),
+            similarity=info.get("similarity"),
         )
+        for e, info in with_detail(facts, "merged")
+    ]
     return sorted(items, key=lambda i: (i.id, i.source_url))
+
+
+def other_entry(facts: Facts, other_id: Any) -> OtherEntry:
+    """The entry a conflict is with, as of the window's end (its id may name no entry)."""
+    other_id = other_id if isinstance(other_id, str) else None
+    other = facts.head(other_id) if other_id else None
+    return OtherEntry(
+        id=other_id, question=other.question if other else "", url=other.source_url if other else ""
+    )
 
 
 @section("conflicts", "Conflicts")
 def conflicts(facts: Facts) -> list[Conflict]:
-    items = []
-    for event in facts.of_kind("conflict"):
-        info = detail(event)
-        other_id = info.get("other_entry")
-        other_id = other_id if isinstance(other_id, str) else None
-        other = facts.head(other_id) if other_id else None
-        items.append(
-            Conflict(
-                **ref(facts, event.entry_id, str(info.get("url") or event.url or "") or None),
-                other_entry=OtherEntry(
-                    id=other_id,
-                    question=other.question if other else "",
-                    url=other.source_url if other else "",
-                ),
-                verify=verify_command(event.entry_id),
-            )
+    items = [
+        Conflict(
+            **ref(facts, e.entry_id, str(info.get("url") or e.url or "") or None),
+            other_entry=other_entry(facts, info.get("other_entry")),
+            verify=verify_command(e.entry_id),
         )
+        for e, info in with_detail(facts, "conflict")
+    ]
     return sorted(items, key=lambda i: (i.id, i.url))
