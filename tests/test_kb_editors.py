@@ -141,3 +141,18 @@ def test_bad_input_is_one_line_exit_2(
     assert out.returncode == 2
     assert out.stderr.startswith("kb: error:") and len(out.stderr.strip().splitlines()) == 1
     assert "Traceback" not in out.stderr
+
+
+def test_history_shows_a_question_edit_and_the_disclaimer(kb: Callable[..., Out], db_url: str) -> None:
+    dedupe.reset_indexes()
+    q, a, _ = seed(3)
+    url = f"{PORTAL}/ask/s003.html"
+    with kb_session(db_url) as s:
+        first = ingest(s, snap(url, q, a), None, now=later(0))
+        ingest(s, snap(url, q + "(2026年)", a, disclaimer=True, at=later(1)), None, now=later(1))
+    out = kb("history", first.entry_id, "--db", db_url)
+    assert out.returncode == 0, out.stderr
+    assert "disclaimer added" in out.stdout and "question: " + q + "{+(2026年)+}" in out.stdout
+    v2 = json.loads(kb("history", first.entry_id, "--db", db_url, "--json").stdout)[1]
+    assert v2["disclaimer"] == "added" and v2["question_diff"] == [["=", q], ["+", "(2026年)"]]
+    assert v2["diff"] == [["=", a]] and v2["numbers"] == []
