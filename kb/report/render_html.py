@@ -15,10 +15,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
 from kb.diff import Op, excerpt, widen_numbers
 from kb.report.chart import layout
-from kb.report.model import Report
+from kb.report.model import Health, Report
 
 MAX_ITEMS = 300  # per section
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
@@ -79,3 +80,8 @@ def render_html(report: Report) -> str:
             run_columns=RUN_COLUMNS,
         )
     )
+
+
+def chart_html(health: Health) -> Markup:
+    """The health chart alone (inline SVG and its legend), for a page other than the report."""
+    return Markup(environment().get_template("chart.html").render(chart=layout(health)))
