@@ -7,7 +7,6 @@ entry carries ``changed_since_verified``.
 
 from __future__ import annotations
 
-import difflib
 import json
 from datetime import datetime
 from typing import Any
@@ -16,8 +15,8 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from kb import clock, flags
+from kb.diff import compare
 from kb.models import Body, Entry, Event, Flag, Page, Run, Verification, Version
-from kb.normalize import number_changes
 
 
 class EntryNotFound(LookupError):
@@ -98,17 +97,13 @@ def show(session: Session, entry_id: str) -> dict[str, Any]:
     }
 
 
-def text_diff(old: str, new: str) -> list[str]:
-    """Line diff of two answers (``-``/``+`` lines only): what an editor needs to see."""
-    return [
-        line
-        for line in difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=0)
-        if line[:1] in "+-" and not line.startswith(("+++", "---")) and line[1:].strip()
-    ]
-
-
 def history(session: Session, entry_id: str) -> list[dict[str, Any]]:
-    """Every version, oldest first, each with its diff against the one before."""
+    """Every version, oldest first, each with its diff against the one before.
+
+    The diff is the report's (``kb.diff``): ``diff`` the answer's ops, ``question_diff`` the
+    question's (None when it stayed), ``numbers`` the amounts that moved, ``disclaimer`` "added" or
+    "removed" when the official-verification disclaimer came or went.
+    """
     entry = get_entry(session, entry_id)
     versions = session.exec(
         select(Version).where(Version.entry_id == entry.id).order_by(Version.number)
@@ -127,14 +122,18 @@ def history(session: Session, entry_id: str) -> list[dict[str, Any]]:
             "has_verification_disclaimer": v.has_verification_disclaimer,
             "question": v.question,
             "answer": v.answer,
+            "question_diff": None,
             "diff": [],
             "numbers": [],
+            "disclaimer": None,
         }
         if previous is not None:
-            item["diff"] = text_diff(previous.question + "\n" + previous.answer, v.question + "\n" + v.answer)
-            item["numbers"] = number_changes(previous.answer, v.answer)
+            answer = compare(previous.answer, v.answer)
+            item["diff"], item["numbers"] = answer.ops, answer.numbers
+            if previous.question != v.question:
+                item["question_diff"] = compare(previous.question, v.question).ops
             if previous.has_verification_disclaimer != v.has_verification_disclaimer:
-                item["diff"].append("disclaimer " + ("added" if v.has_verification_disclaimer else "removed"))
+                item["disclaimer"] = "added" if v.has_verification_disclaimer else "removed"
         out.append(item)
         previous = v
     return out

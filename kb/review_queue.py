@@ -20,9 +20,9 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
+from kb.diff import number_changes, summary_line
 from kb.export import entry_filter, flag_names, stamp
 from kb.models import Action, Entry, Event, Flag, Verification, Version
-from kb.report.diff import number_changes, summary_line
 
 PAGE = 50
 COUNT_CAP = 1000  # counts above this show as "1000+": counting 100 000 open flags costs more than it tells

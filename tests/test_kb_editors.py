@@ -13,6 +13,7 @@ import pytest
 from kb import dedupe
 from kb.cli import main
 from kb.db import session as kb_session
+from kb.diff import char_diff, new_text, old_text
 from kb.ingest import ingest
 from kb.normalize import number_changes
 from tests.test_kb_helpers import CITY, PORTAL, later, seed, snap
@@ -80,12 +81,15 @@ def test_history_shows_versions_with_diffs(kb: Callable[..., Out], kb_file: tupl
     out = kb("history", e0, "--db", db)
     assert out.returncode == 0, out.stderr
     assert "v1" in out.stdout and "v2" in out.stdout
-    assert "3000元 → 4000元" in out.stdout
+    assert "3000元 → 4000元" in out.stdout  # the numbers that moved
+    assert "[-3000元-]{+4000元+}" in out.stdout  # the report's char diff, the number shown whole
     data = json.loads(kb("history", e0, "--db", db, "--json").stdout)
     assert [v["version"] for v in data] == [1, 2]
-    assert data[1]["numbers"] == number_changes(data[0]["answer"], data[1]["answer"])
-    assert any(line.startswith("-") and "3000元" in line for line in data[1]["diff"])
-    assert any(line.startswith("+") and "4000元" in line for line in data[1]["diff"])
+    old, new = data[0]["answer"], data[1]["answer"]
+    assert data[1]["numbers"] == number_changes(old, new)
+    assert data[1]["diff"] == [list(op) for op in char_diff(old, new)]  # the report's diff, as JSON
+    assert old_text(data[1]["diff"]) == old and new_text(data[1]["diff"]) == new
+    assert data[1]["question_diff"] is None and data[1]["disclaimer"] is None
 
 
 def test_verify_show_flags_stats(kb: Callable[..., Out], kb_file: tuple[str, str, str]) -> None:
@@ -137,3 +141,18 @@ def test_bad_input_is_one_line_exit_2(
     assert out.returncode == 2
     assert out.stderr.startswith("kb: error:") and len(out.stderr.strip().splitlines()) == 1
     assert "Traceback" not in out.stderr
+
+
+def test_history_shows_a_question_edit_and_the_disclaimer(kb: Callable[..., Out], db_url: str) -> None:
+    dedupe.reset_indexes()
+    q, a, _ = seed(3)
+    url = f"{PORTAL}/ask/s003.html"
+    with kb_session(db_url) as s:
+        first = ingest(s, snap(url, q, a), None, now=later(0))
+        ingest(s, snap(url, q + "(2026年)", a, disclaimer=True, at=later(1)), None, now=later(1))
+    out = kb("history", first.entry_id, "--db", db_url)
+    assert out.returncode == 0, out.stderr
+    assert "disclaimer added" in out.stdout and "question: " + q + "{+(2026年)+}" in out.stdout
+    v2 = json.loads(kb("history", first.entry_id, "--db", db_url, "--json").stdout)[1]
+    assert v2["disclaimer"] == "added" and v2["question_diff"] == [["=", q], ["+", "(2026年)"]]
+    assert v2["diff"] == [["=", a]] and v2["numbers"] == []

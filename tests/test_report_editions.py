@@ -30,32 +30,31 @@ def test_edition_2_in_every_format(db_url: str) -> None:
     doc = json.loads(buf.getvalue())
     jsonschema.Draft202012Validator(schema()).validate(doc)
 
-    assert len(rep["changed"]) == len(changes["changed"]) == 3
-    assert len(rep["gone"]) == len(changes["gone"]) == 2
-    assert len(rep["added"]) == len(changes["added"]) == 2
-    assert len(rep["merged"]) == 1
+    changed, gone, added = rep.items("changed"), rep.items("gone"), rep.items("added")
+    assert len(changed) == len(changes["changed"]) == 3
+    assert len(gone) == len(changes["gone"]) == 2
+    assert len(added) == len(changes["added"]) == 2
+    assert len(rep.items("merged")) == 1
     gone_urls = {BASE[g["site"]] + g["path"] for g in changes["gone"]}
-    assert {g["url"] for g in rep["gone"]} == gone_urls
-    assert "3000元 → 4000元" in rep["summary"]["line"]
+    assert {g.url for g in gone} == gone_urls
+    assert "3000元 → 4000元" in rep.summary.line
     whats = {c["what"] for c in changes["changed"]}
     assert whats == {"number", "paragraph", "disclaimer"}
-    assert sum(1 for c in rep["changed"] if c["disclaimer"]["old"] != c["disclaimer"]["new"]) == 1
-    assert sum(1 for c in rep["changed"] if c["numbers"]) >= 1
-    paragraph = [
-        c for c in rep["changed"] if not c["numbers"] and c["disclaimer"]["old"] == c["disclaimer"]["new"]
-    ]
-    assert len(paragraph) == 1 and any(op == "+" and len(t) > 10 for op, t in paragraph[0]["diff"])
+    assert sum(1 for c in changed if c.disclaimer.old != c.disclaimer.new) == 1
+    assert sum(1 for c in changed if c.numbers) >= 1
+    paragraph = [c for c in changed if not c.numbers and c.disclaimer.old == c.disclaimer.new]
+    assert len(paragraph) == 1 and any(op == "+" and len(t) > 10 for op, t in paragraph[0].diff)
     exported = {e["id"] for e in doc["entries"]}
-    assert not {g["id"] for g in rep["gone"]} & exported
-    assert {a["id"] for a in rep["added"]} <= exported
+    assert not {g.id for g in gone} & exported
+    assert {a.id for a in added} <= exported
 
     html = render_html(rep)
     tags = Tags()
     tags.feed(html)
     assert "script" not in tags.tags and "3000元 → 4000元" in html
-    for item in rep["changed"] + rep["added"] + rep["gone"]:
-        assert f"kb verify {item['id']} --by NAME" in html
-        assert f'href="{item["url"]}"' in html  # each entry links to its source
+    for item in changed + added + gone:
+        assert f"kb verify {item.id} --by NAME" in html
+        assert f'href="{item.url}"' in html  # each entry links to its source
     digest = render_markdown(rep, html_name="report.html")
     assert "## Changed (3)" in digest and "## Gone (2)" in digest and "## New (2)" in digest
     assert "3000元 → 4000元" in digest and len(digest) < 20_000

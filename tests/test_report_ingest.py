@@ -82,24 +82,23 @@ def test_report_of_run_2(db_url: str, two_runs: dict[str, str]) -> None:
     with session(db_url) as s:
         rep = build_report(s)
     ids = two_runs
-    changed = {c["id"]: c for c in rep["changed"]}
+    changed = {c.id: c for c in rep.items("changed")}
     assert set(changed) == {ids["s0"], ids["s1"], ids["s4"], ids["s2"]}  # s2: the city copy now leads
     number = changed[ids["s0"]]
-    assert number["numbers"] and set(number["numbers"]) == {"3000元 → 4000元"}
-    assert "3000元 → 4000元" in rep["summary"]["line"]
+    assert number.numbers and set(number.numbers) == {"3000元 → 4000元"}
+    assert "3000元 → 4000元" in rep.summary.line
     paragraph = changed[ids["s1"]]
-    assert ["+", "\n\n" + ADDED_PARAGRAPH] in paragraph["diff"] or any(
-        op == "+" and ADDED_PARAGRAPH in text for op, text in paragraph["diff"]
-    )
-    assert changed[ids["s4"]]["disclaimer"] == {"old": True, "new": False}
-    assert [g["id"] for g in rep["gone"]] == [ids["s3"]]
-    assert [a["id"] for a in rep["added"]] == [ids["new"]]
-    assert [(m["id"], m["source_url"]) for m in rep["merged"]] == [(ids["s2"], f"{CITY}/zcwd/s002.html")]
-    assert (ids["s3"], "gone") in {(f["id"], f["flag"]) for f in rep["flagged"]}
-    assert (ids["s4"], "needs_verification") in {(f["id"], f["flag"]) for f in rep["cleared"]}
-    health = rep["health"]["runs"]
-    assert [p["entries"] for p in health] == [5, 5]  # +1 new, -1 gone
-    assert health[1]["flags"]["gone"] == 1
+    assert any(op == "+" and ADDED_PARAGRAPH in text for op, text in paragraph.diff)
+    disclaimer = changed[ids["s4"]].disclaimer
+    assert (disclaimer.old, disclaimer.new) == (True, False)
+    assert [g.id for g in rep.items("gone")] == [ids["s3"]]
+    assert [a.id for a in rep.items("added")] == [ids["new"]]
+    assert [(m.id, m.source_url) for m in rep.items("merged")] == [(ids["s2"], f"{CITY}/zcwd/s002.html")]
+    assert (ids["s3"], "gone") in {(f.id, f.flag) for f in rep.items("flagged")}
+    assert (ids["s4"], "needs_verification") in {(f.id, f.flag) for f in rep.items("cleared")}
+    health = rep.health.runs
+    assert [p.entries for p in health] == [5, 5]  # +1 new, -1 gone
+    assert health[1].flags["gone"] == 1
 
     html = render_html(rep)
     tags = Tags()

@@ -18,9 +18,9 @@ from kb.editors import EntryNotFound
 from kb.export import flag_names
 from kb.models import FetchError, Run
 from kb.report import ReportError, build_report, render_html
-from kb.report.build import health
-from kb.report.chart import health_svg
+from kb.report.health import health
 from kb.report.render_html import CSP as REPORT_CSP
+from kb.report.render_html import chart_html
 from kb.runs import RUN_COUNTS
 from sites import profiles
 
@@ -147,7 +147,7 @@ def runs_page(request: Request) -> Response:
         if before is not None:
             stmt = stmt.where(Run.id < before)
         rows = s.exec(stmt).all()
-        chart = health_svg(health(s, None))
+        chart = chart_html(health(s, None))
     more = rows[49].id if len(rows) > 50 else None
     return render(
         request,

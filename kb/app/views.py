@@ -1,5 +1,5 @@
 """What the entry page shows, as plain data: built from the same functions as ``kb show`` /
-``kb history`` (kb.editors), the report's diff (kb.report.diff) and the action trail (kb.review)."""
+``kb history`` (kb.editors), the report's diff (kb.diff) and the action trail (kb.review)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from sqlmodel import Session, select
 
 from kb import editors, review
 from kb.clock import iso
+from kb.diff import char_diff, excerpt, number_changes, summary_line, widen_numbers
 from kb.models import Event, Flag, Version
-from kb.report.diff import char_diff, excerpt, number_changes, summary_line, widen_numbers
 
 
 def blocks(version: Version) -> list[dict[str, Any]]:

@@ -21,8 +21,9 @@ from starlette.templating import Jinja2Templates
 from kb.app.security import csrf_token
 from kb.db import session as kb_session
 from kb.models import Account, Run
-from kb.report.build import _run_dict as run_dict  # the report's run shape: one shape for runs
+from kb.report import build as report_build
 from kb.report.render_html import safe_href
+from kb.report.render_json import run_dict  # the report's run shape: one shape for runs
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -124,7 +125,7 @@ def int_param(value: str | None) -> int | None:
 
 def run_row(run: Run) -> dict[str, Any]:
     """A run as ``kb report --format json`` lists it, with its errors by kind."""
-    return {**run_dict(run), "errors": json.loads(run.errors or "{}")}
+    return {**run_dict(report_build.run_row(run)), "errors": json.loads(run.errors or "{}")}
 
 
 def form(request: Request) -> dict[str, str]:

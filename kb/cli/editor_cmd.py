@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from kb.cli.app import DbOption, app, console, fail
 
@@ -80,11 +81,16 @@ def show(entry_id: IdArg, db: DbOption = None, as_json: JsonOption = False) -> N
         )
 
 
+HISTORY_DIFF_CHARS = 2000  # of one version's diff, edits and their context: the rest is in --json
+_DIFF_STYLES = {"-": "red strike", "+": "green"}
+
+
 @app.command()
 def history(entry_id: IdArg, db: DbOption = None, as_json: JsonOption = False) -> None:
     """Show every version of an entry with what changed from the one before."""
     from kb import editors
     from kb.db import session
+    from kb.diff import KEPT, excerpt, summary_line, widen_numbers
 
     with session(db) as s:
         versions = _entry_or_fail(editors.history, s, entry_id)
@@ -97,10 +103,31 @@ def history(entry_id: IdArg, db: DbOption = None, as_json: JsonOption = False) -
             f" extractor {escape(v['extractor_version'] or '-')} {v['content_hash'][:12]}"
         )
         if v["numbers"]:
-            console.print("  numbers: " + ", ".join(v["numbers"]))
-        for line in v["diff"]:
-            style = "red" if line.startswith("-") else "green" if line.startswith("+") else ""
-            console.print(f"  [{style}]{escape(line)}[/]" if style else f"  {escape(line)}", soft_wrap=True)
+            console.print("  numbers: " + summary_line(v["numbers"]))
+        if v["disclaimer"]:
+            console.print(f"  disclaimer {v['disclaimer']}")
+        if v["question_diff"]:
+            _print_indented(Text("question: ").append_text(_diff_text(v["question_diff"])))
+        shown, cut = excerpt(widen_numbers(v["diff"]), context=40, limit=HISTORY_DIFF_CHARS)
+        if any(kind != KEPT for kind, _ in shown):
+            _print_indented(_diff_text(shown))
+        if cut:
+            console.print("  … (diff cut short: `kb history --json` has all of it)")
+
+
+def _print_indented(text: Text) -> None:
+    for line in text.split("\n", allow_blank=True):
+        console.print(Text("  ").append_text(line), soft_wrap=True)
+
+
+def _diff_text(ops: Any) -> Text:
+    """The diff's ops as terminal text: word-diff markers ([-old-]{+new+}), coloured where colour is on."""
+    from kb.diff import word_diff
+
+    text = Text()
+    for kind, part in ops:
+        text.append(word_diff([(kind, part)]), style=_DIFF_STYLES.get(kind, ""))
+    return text
 
 
 @app.command("flags")

@@ -159,4 +159,4 @@ def report(
         return
     with atomic_open(path) as fh:
         fh.write(text)
-    err_console.print(f"report: {data['summary']['line']} → {path}", highlight=False, markup=False)
+    err_console.print(f"report: {data.summary.line} → {path}", highlight=False, markup=False)

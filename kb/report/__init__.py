@@ -1,18 +1,15 @@
-"""The editors' diff report: ``build_report`` (data) and its HTML, Markdown and JSON renderings."""
+"""The editors' diff report: ``build_report`` makes it as typed data (``model``), three renderers write it.
+
+``sections`` says how to add a section; ``kb.diff`` is the diff every renderer draws.
+"""
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
-from kb.report.build import ReportError, build_report
+from kb.report.build import build_report
+from kb.report.model import Report
 from kb.report.render_html import render_html
+from kb.report.render_json import render_json
 from kb.report.render_md import render_markdown
+from kb.report.window import ReportError
 
-
-def render_json(report: dict[str, Any]) -> str:
-    """The report as JSON (keys in build order, UTF-8 text, not ASCII-escaped)."""
-    return json.dumps(report, ensure_ascii=False, indent=2) + "\n"
-
-
-__all__ = ["ReportError", "build_report", "render_html", "render_json", "render_markdown"]
+__all__ = ["Report", "ReportError", "build_report", "render_html", "render_json", "render_markdown"]

@@ -4,15 +4,20 @@ Short by design: each changed entry shows only the edited stretches of its diff 
 list is capped, and a pointer says where the full HTML report is. Page text is escaped for
 Markdown (a question cannot open a link or inject HTML), diffs sit in code fences longer than any
 backtick run they contain, and only http(s) URLs become links.
+
+A section's items show as one line each (``head``) unless ``LINES`` has a function for its key.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from kb.report.diff import excerpt, widen_numbers
-from kb.report.render_html import safe_href, title
+from kb.diff import KEPT, excerpt, widen_numbers, word_diff
+from kb.report.model import Added, Changed, Cleared, Conflict, EntryItem, Merged, Report
+from kb.report.render_html import safe_href
 
 MAX_ITEMS = 30
 DIFF_CHARS = 500
@@ -41,93 +46,94 @@ def fence(body: str) -> str:
     return f"{ticks}\n{body}\n{ticks}"
 
 
-def diff_text(diff: list[list[str]], limit: int = DIFF_CHARS) -> tuple[str, bool]:
-    """The edited stretches in git word-diff style: [-old-]{+new+}."""
-    ops, truncated = excerpt(diff, limit=limit)
-    out = []
-    for op, text in ops:
-        out.append(f"[-{text}-]" if op == "-" else f"{{+{text}+}}" if op == "+" else text)
-    return "".join(out), truncated
+def diff_text(ops: list, limit: int = DIFF_CHARS) -> tuple[str, bool]:
+    """The edited stretches in git word-diff style: [-old-]{+new+}; True when cut at ``limit``."""
+    short, truncated = excerpt(ops, limit=limit)
+    return word_diff(short), truncated
 
 
-def _head(item: dict[str, Any]) -> str:
-    return f"- **{md_link(item.get('url'), item.get('question'))}** `{item['id']}`"
+@dataclass
+class Digest:
+    """Where full diffs are (``where``) and whether anything was cut, so the digest can say so."""
+
+    where: str
+    capped: bool = False
 
 
-def render_markdown(report: dict[str, Any], html_name: str | None = None) -> str:
+def head(item: EntryItem, _: Digest | None = None) -> list[str]:
+    return [f"- **{md_link(item.url, item.question)}** `{item.id}`"]
+
+
+def changed(item: Changed, digest: Digest) -> list[str]:
+    line = head(item)[0] + f" v{item.version_from} → v{item.version_to}"
+    if item.summary:
+        line += f" — {md(item.summary)}"
+    out = [line]
+    if item.disclaimer.old != item.disclaimer.new:
+        out.append(f"  - disclaimer {'removed' if item.disclaimer.old else 'added'}")
+    shown = widen_numbers(item.diff)
+    text, truncated = diff_text(shown)
+    if any(kind != KEPT for kind, _ in shown):
+        out.extend("  " + line for line in fence(text).splitlines())
+    if truncated:
+        digest.capped = True
+        out.append(f"  - diff cut short: full diff in {digest.where}")
+    out.append(f"  - verify: `{item.verify}`")
+    return out
+
+
+def added(item: Added, _: Digest) -> list[str]:
+    flags = ", ".join(f"`{f}`" for f in item.flags)
+    return [head(item)[0] + (f" — flags: {flags}" if flags else "")]
+
+
+def flag(item: Cleared, _: Digest) -> list[str]:
+    return [head(item)[0] + f" — `{item.flag}`: {md(item.reason)}"]
+
+
+def merged(item: Merged, _: Digest) -> list[str]:
+    return [head(item)[0] + f" ← {md_link(item.source_url, item.source_url)}"]
+
+
+def conflict(item: Conflict, _: Digest) -> list[str]:
+    return [head(item)[0] + f" ≠ `{item.other_entry.id}` {md(item.other_entry.question)}"]
+
+
+LINES: dict[str, Callable[[Any, Digest], list[str]]] = {
+    "changed": changed,
+    "added": added,
+    "flagged": flag,
+    "cleared": flag,
+    "merged": merged,
+    "conflicts": conflict,
+}
+
+
+def render_markdown(report: Report, html_name: str | None = None) -> str:
     """The digest; ``html_name`` (e.g. report.html) is where full diffs are said to be."""
-    where = f"`{html_name}`" if html_name else "the HTML report (`kb report --format html`)"
-    summary = report.get("summary") or {}
-    lines = [f"# {title(report)}", "", f"**{md(summary.get('line', ''))}**", ""]
-    capped = False
-
-    def section(key: str, label: str, render) -> None:  # type: ignore[no-untyped-def]
-        nonlocal capped
-        items = report.get(key) or []
-        if not items:
-            return
-        lines.extend([f"## {label} ({len(items)})", ""])
-        for item in items[:MAX_ITEMS]:
-            lines.extend(render(item))
-        if len(items) > MAX_ITEMS:
-            capped = True
-            lines.append(f"- … and {len(items) - MAX_ITEMS} more in {where}")
+    digest = Digest(f"`{html_name}`" if html_name else "the HTML report (`kb report --format html`)")
+    lines = [f"# {report.window.title}", "", f"**{md(report.summary.line)}**", ""]
+    for section in report.shown():
+        if not section.items:
+            continue
+        lines.extend([f"## {section.heading} ({len(section.items)})", ""])
+        render = LINES.get(section.key, head)
+        for item in section.items[:MAX_ITEMS]:
+            lines.extend(render(item, digest))
+        if len(section.items) > MAX_ITEMS:
+            digest.capped = True
+            lines.append(f"- … and {len(section.items) - MAX_ITEMS} more in {digest.where}")
         lines.append("")
-
-    def changed(item: dict[str, Any]) -> list[str]:
-        nonlocal capped
-        head = _head(item) + f" v{item.get('version_from')} → v{item.get('version_to')}"
-        if item.get("summary"):
-            head += f" — {md(item['summary'])}"
-        out = [head]
-        disc = item.get("disclaimer") or {}
-        if disc.get("old") != disc.get("new"):
-            out.append(f"  - disclaimer {'removed' if disc.get('old') else 'added'}")
-        diff = widen_numbers(item.get("diff") or [])
-        text, truncated = diff_text(diff)
-        if any(op != "=" for op, _ in diff):
-            out.extend("  " + line for line in fence(text).splitlines())
-        if truncated:
-            capped = True
-            out.append(f"  - diff cut short: full diff in {where}")
-        out.append(f"  - verify: `{item['verify']}`")
-        return out
-
-    def added(item: dict[str, Any]) -> list[str]:
-        flags = ", ".join(f"`{f}`" for f in item.get("flags") or [])
-        return [_head(item) + (f" — flags: {flags}" if flags else "")]
-
-    def gone(item: dict[str, Any]) -> list[str]:
-        return [_head(item)]
-
-    def flag(item: dict[str, Any]) -> list[str]:
-        return [_head(item) + f" — `{item['flag']}`: {md(item.get('reason'))}"]
-
-    def merged(item: dict[str, Any]) -> list[str]:
-        return [_head(item) + f" ← {md_link(item.get('source_url'), item.get('source_url'))}"]
-
-    def conflict(item: dict[str, Any]) -> list[str]:
-        other = item.get("other_entry") or {}
-        return [_head(item) + f" ≠ `{other.get('id')}` {md(other.get('question'))}"]
-
-    section("changed", "Changed", changed)
-    section("added", "New", added)
-    section("gone", "Gone", gone)
-    section("returned", "Back again", gone)
-    section("flagged", "Flags raised", flag)
-    section("cleared", "Flags cleared", flag)
-    section("merged", "Duplicates merged", merged)
-    section("conflicts", "Conflicts", conflict)
-    runs = report.get("runs") or []
-    if runs:
+    if report.runs:
         lines.append(
             "Runs: "
             + "; ".join(
-                f"#{r['id']} {r['kind']} {r['status']} fetched {r['fetched']}, 304 {r['not_modified']}, "
-                f"failed {r['failed']}"
-                for r in runs
+                f"#{r.id} {r.kind} {r.status} fetched {r.counts['fetched']}, "
+                f"304 {r.counts['not_modified']}, failed {r.counts['failed']}"
+                for r in report.runs
             )
         )
         lines.append("")
-    lines.append(f"Full report with diffs and the health chart: {where}." if capped or html_name else "")
+    full = f"Full report with diffs and the health chart: {digest.where}."
+    lines.append(full if digest.capped or html_name else "")
     return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,263 @@
+"""The report's sections: each is one plain function from the window's ``Facts`` to a list of items.
+
+To add a section (say, dead links): write a function here decorated with ``@section(key, heading)``
+that returns its items (a dataclass of ``model.py``; an ``EntryItem`` subclass for entries). The JSON
+gains the key (registration order is the JSON's key order), the summary and headline count it, and the
+HTML and Markdown show each entry as its heading line. For more than that, a macro named ``key`` in
+``templates/items.html`` (the HTML) and a function in ``render_md.LINES`` (the digest).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from kb.diff import char_diff, number_changes, summary_line
+from kb.models import Event, Version
+from kb.report.model import (
+    Added,
+    Changed,
+    Cleared,
+    Conflict,
+    Disclaimer,
+    Flagged,
+    Gone,
+    Merged,
+    OtherEntry,
+    Ref,
+    Returned,
+)
+from kb.report.window import Facts, detail
+
+Build = Callable[[Facts], list]
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    key: str
+    heading: str
+    noun: str
+    build: Build
+    always: bool
+    lead: bool
+
+
+SECTIONS: list[SectionSpec] = []  # in registration order: the JSON's key order
+
+
+def section(
+    key: str, heading: str, noun: str | None = None, *, always: bool = False, lead: bool = False
+) -> Callable[[Build], Build]:
+    """Register a section builder. ``always``: shown even when empty; ``lead``: shown first."""
+
+    def register(build: Build) -> Build:
+        SECTIONS.append(SectionSpec(key, heading, noun or key, build, always, lead))
+        return build
+
+    return register
+
+
+def verify_command(entry_id: str) -> str:
+    """What an editor runs once they checked the entry against the official source."""
+    return f"kb verify {entry_id} --by NAME"
+
+
+def site_name(url: str) -> str:
+    from sites import profiles  # site profiles (no Scrapy): the same naming the crawl uses
+
+    return profiles.for_url(url).name if url else ""
+
+
+def ref(facts: Facts, entry_id: str, url: str | None = None, question: str | None = None) -> Ref:
+    """An item's first fields: the entry as of the window's end, at ``url`` (default: its source)."""
+    head = facts.head(entry_id)
+    url = url or (head.source_url if head else "")
+    if question is None:
+        question = head.question if head else ""
+    return {"id": entry_id, "question": question, "url": url, "site": site_name(url)}
+
+
+def first_event(events: list[Event]) -> dict[str, Event]:
+    """Each entry's first event of these, entries sorted by id."""
+    first: dict[str, Event] = {}
+    for event in events:
+        first.setdefault(event.entry_id, event)
+    return dict(sorted(first.items()))
+
+
+def reached(facts: Facts) -> dict[str, int]:
+    """The newest version each entry reached inside the window."""
+    latest: dict[str, int] = {}
+    for event in facts.of_kind("added") + facts.of_kind("changed"):
+        if event.version_to is not None:
+            latest[event.entry_id] = max(latest.get(event.entry_id, 0), event.version_to)
+    return latest
+
+
+def started(facts: Facts) -> dict[str, int]:
+    """The version each changed entry started the window at."""
+    first: dict[str, int] = {}
+    for event in facts.of_kind("changed"):
+        if event.version_from is not None:
+            first[event.entry_id] = min(first.get(event.entry_id, event.version_from), event.version_from)
+    return first
+
+
+@section("added", "New", always=True)
+def added(facts: Facts) -> list[Added]:
+    latest = reached(facts)
+    out = []
+    for entry_id, event in first_event(facts.of_kind("added")).items():
+        number = latest.get(entry_id, event.version_to or 1)
+        v = facts.version(entry_id, number)
+        out.append(
+            Added(
+                **ref(facts, entry_id, event.url, v.question if v else None),
+                version=number,
+                answer=v.answer if v else "",
+                has_verification_disclaimer=bool(v and v.has_verification_disclaimer),
+                flags=facts.flags_now.get(entry_id, []),
+                verify=verify_command(entry_id),
+            )
+        )
+    return out
+
+
+@section("changed", "Changed", always=True, lead=True)
+def changed(facts: Facts) -> list[Changed]:
+    latest, first = reached(facts), started(facts)
+    new_ids = {e.entry_id for e in facts.of_kind("added")}
+    reasons: dict[str, set[str]] = {}
+    for event in facts.of_kind("changed"):
+        reason = detail(event).get("reason")
+        if isinstance(reason, str) and reason:
+            reasons.setdefault(event.entry_id, set()).add(reason)
+    out = []
+    for entry_id in sorted({e.entry_id for e in facts.of_kind("changed")} - new_ids):
+        old = facts.version(entry_id, first.get(entry_id))
+        new = facts.version(entry_id, latest.get(entry_id))
+        old_answer, new_answer = (old.answer if old else ""), (new.answer if new else "")
+        numbers = number_changes(old_answer, new_answer)
+        question_diff = None
+        if old and new and old.question != new.question:
+            question_diff = char_diff(old.question, new.question)
+        out.append(
+            Changed(
+                **ref(facts, entry_id, new.source_url if new else None, new.question if new else None),
+                version_from=first.get(entry_id),
+                version_to=latest.get(entry_id),
+                old_question=old.question if old else "",
+                new_question=new.question if new else "",
+                question_diff=question_diff,
+                old_answer=old_answer,
+                new_answer=new_answer,
+                reasons=sorted(reasons.get(entry_id, ())),
+                diff=char_diff(old_answer, new_answer),
+                numbers=numbers,
+                summary=summary_line(numbers),
+                disclaimer=Disclaimer(
+                    old=bool(old and old.has_verification_disclaimer),
+                    new=bool(new and new.has_verification_disclaimer),
+                ),
+                flags=facts.flags_now.get(entry_id, []),
+                verify=verify_command(entry_id),
+            )
+        )
+    return out
+
+
+def with_head(facts: Facts, kind: str) -> Iterator[tuple[Ref, Version | None]]:
+    """(item fields, newest version at the window's end) per entry with an event of this kind."""
+    for entry_id, event in first_event(facts.of_kind(kind)).items():
+        yield ref(facts, entry_id, event.url), facts.head(entry_id)
+
+
+@section("gone", "Gone", always=True)
+def gone(facts: Facts) -> list[Gone]:
+    return [
+        Gone(
+            **r,
+            version=last.number if last else None,
+            answer=last.answer if last else "",
+            verify=verify_command(r["id"]),
+        )
+        for r, last in with_head(facts, "gone")
+    ]
+
+
+@section("returned", "Back again")
+def returned(facts: Facts) -> list[Returned]:
+    return [
+        Returned(**r, version=last.number if last else None, verify=verify_command(r["id"]))
+        for r, last in with_head(facts, "returned")
+    ]
+
+
+def flag_events(facts: Facts, kind: str) -> Iterator[tuple[Event, str, str]]:
+    """(event, flag name, reason) for each flag raised (or cleared) once per entry and name."""
+    seen: set[tuple[str, str]] = set()
+    for event in facts.of_kind(kind):
+        info = detail(event)
+        name = str(info.get("flag") or "")
+        if name and (event.entry_id, name) not in seen:
+            seen.add((event.entry_id, name))
+            yield event, name, str(info.get("reason") or "")
+
+
+@section("flagged", "Flags raised", "flags raised")
+def flagged(facts: Facts) -> list[Flagged]:
+    items = [
+        Flagged(**ref(facts, e.entry_id), flag=name, reason=reason, verify=verify_command(e.entry_id))
+        for e, name, reason in flag_events(facts, "flag_raised")
+    ]
+    return sorted(items, key=lambda i: (i.flag, i.id))
+
+
+@section("cleared", "Flags cleared", "flags cleared")
+def cleared(facts: Facts) -> list[Cleared]:
+    items = [
+        Cleared(**ref(facts, e.entry_id), flag=name, reason=reason)
+        for e, name, reason in flag_events(facts, "flag_cleared")
+    ]
+    return sorted(items, key=lambda i: (i.flag, i.id))
+
+
+def with_detail(facts: Facts, kind: str) -> Iterator[tuple[Event, dict[str, Any]]]:
+    for event in facts.of_kind(kind):
+        yield event, detail(event)
+
+
+@section("merged", "Duplicates merged")
+def merged(facts: Facts) -> list[Merged]:
+    items = [
+        Merged(
+            **ref(facts, e.entry_id),
+            source_url=str(info.get("source_url") or e.url or ""),
+            similarity=info.get("similarity"),
+        )
+        for e, info in with_detail(facts, "merged")
+    ]
+    return sorted(items, key=lambda i: (i.id, i.source_url))
+
+
+def other_entry(facts: Facts, other_id: Any) -> OtherEntry:
+    """The entry a conflict is with, as of the window's end (its id may name no entry)."""
+    other_id = other_id if isinstance(other_id, str) else None
+    other = facts.head(other_id) if other_id else None
+    return OtherEntry(
+        id=other_id, question=other.question if other else "", url=other.source_url if other else ""
+    )
+
+
+@section("conflicts", "Conflicts")
+def conflicts(facts: Facts) -> list[Conflict]:
+    items = [
+        Conflict(
+            **ref(facts, e.entry_id, str(info.get("url") or e.url or "") or None),
+            other_entry=other_entry(facts, info.get("other_entry")),
+            verify=verify_command(e.entry_id),
+        )
+        for e, info in with_detail(facts, "conflict")
+    ]
+    return sorted(items, key=lambda i: (i.id, i.url))
