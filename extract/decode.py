@@ -1,4 +1,4 @@
-"""Bytes to text: BOMs, declared versus real charsets, the GB family.
+"""Bytes to text: BOMs, declared versus real charsets, the GB family; and bodies that are no text at all.
 
 Why not trust the declaration: Chinese sites often declare UTF-8 and serve GBK (or the
 reverse). We pick the candidate that decodes cleanly, preferring strict UTF-8, then the
@@ -116,3 +116,27 @@ def decode_body(body: bytes, content_type: str | None = None) -> tuple[str, str]
         if best_bad is None or bad < best_bad:
             best_text, best_enc, best_bad = text, enc, bad
     return best_text, best_enc
+
+
+GARBAGE_HEAD = 8192  # bytes looked at: a page's first 8 KiB are markup and text, never control bytes
+
+
+def garbage_reason(body: bytes) -> str | None:
+    """Why a body cannot be a text page (``empty_body``, ``binary``), else None.
+
+    One rule for the crawl and ``kb extract``: a 200 whose body is garbage is a fault of the fetch and
+    must never replace what the KB has; a file that is garbage has no answer. Binary is a NUL or more
+    than 1% control bytes in the head, read as text when a UTF-16/32 BOM says the NULs are encoding.
+    """
+    if not body.strip():
+        return "empty_body"
+    head = bytes(body[:GARBAGE_HEAD])
+    codes: bytes | list[int] = head
+    for bom, enc in _BOMS:
+        if enc.startswith(("utf-16", "utf-32")) and head.startswith(bom):
+            codes = [ord(ch) for ch in head[len(bom) :].decode(enc, errors="replace")]
+            break
+    if 0 in codes:
+        return "binary"
+    controls = sum(1 for c in codes if c < 32 and c not in (9, 10, 12, 13))
+    return "binary" if controls > len(codes) // 100 else None
