@@ -43,10 +43,11 @@ class ProfileError(ValueError):
         return cls(f"site profile {name!r} is broken: {problems[0]}{more}", problems)
 
 
-# ---- value checks: each returns (clean value, [(message, element text or None)]) ------------------
+# ---- value checks -----------------------------------------------------------------------------------
 
+Rule = Callable[[Any], str | None]  # what is wrong with one value ("must be ..."), or None
 Found = list[tuple[str, str | None]]  # (message, the offending element's text, to find its line)
-Check = Callable[[str, Any], tuple[Any, Found]]
+Check = Callable[[str, Any], tuple[Any, Found]]  # key, value -> (clean value, problems)
 
 _HOST = re.compile(r"^[^\s/:@?#A-Z]+$")
 
@@ -56,19 +57,46 @@ def _type_name(value: Any) -> str:
     return names.get(type(value), "a table" if isinstance(value, dict) else type(value).__name__)
 
 
-def _text(key: str, value: Any) -> tuple[Any, Found]:
-    if not isinstance(value, str) or not value.strip():
-        return None, [(f"{key} must be a non-empty string, not {_type_name(value)} {value!r}", None)]
-    return value, []
+def _text(value: Any) -> str | None:
+    if isinstance(value, str) and value.strip():
+        return None
+    return f"must be a non-empty string, not {_type_name(value)} {value!r}"
 
 
-def _whole(low: int) -> Check:
-    def check(key: str, value: Any) -> tuple[Any, Found]:
+def _whole(low: int) -> Rule:
+    def rule(value: Any) -> str | None:
         if isinstance(value, bool) or not isinstance(value, int):
-            return None, [(f"{key} must be a whole number, not {_type_name(value)} {value!r}", None)]
-        if value < low:
-            return None, [(f"{key} must be >= {low}, not {value}", None)]
-        return value, []
+            return f"must be a whole number, not {_type_name(value)} {value!r}"
+        return f"must be >= {low}, not {value}" if value < low else None
+
+    return rule
+
+
+def _number(low: float, *, above: bool = False) -> Rule:
+    def rule(value: Any) -> str | None:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return f"must be a number, not {_type_name(value)} {value!r}"
+        if value < low or (above and value == low):
+            return f"must be {'>' if above else '>='} {low}, not {value}"
+        return None
+
+    return rule
+
+
+def _flag(value: Any) -> str | None:
+    return None if isinstance(value, bool) else f"must be true or false, not {value!r}"
+
+
+def _priority(value: Any) -> str | None:
+    if isinstance(value, str):  # priority = "high": a word where the merge compares numbers
+        return f"must be a whole number (higher wins the canonical source), not {value!r}"
+    return _whole(-1_000_000)(value)
+
+
+def _scalar(rule: Rule) -> Check:
+    def check(key: str, value: Any) -> tuple[Any, Found]:
+        why = rule(value)
+        return (value, []) if why is None else (None, [(f"{key} {why}", None)])
 
     return check
 
@@ -113,53 +141,21 @@ def _regex(item: str) -> str | None:
     return None
 
 
-def _priority(key: str, value: Any) -> tuple[Any, Found]:
-    if isinstance(value, str):  # priority = "high": a word where the merge compares numbers
-        return None, [
-            (f"{key} must be a whole number (higher wins the canonical source), not {value!r}", None)
-        ]
-    return _whole(-1_000_000)(key, value)
-
-
-def _number(low: float, *, above: bool = False) -> Callable[[Any], str | None]:
-    def check(value: Any) -> str | None:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return f"must be a number, not {_type_name(value)} {value!r}"
-        if value < low or (above and value == low):
-            return f"must be {'>' if above else '>='} {low}, not {value}"
-        return None
-
-    return check
-
-
-def _whole_setting(low: int) -> Callable[[Any], str | None]:
-    def check(value: Any) -> str | None:
-        if isinstance(value, bool) or not isinstance(value, int):
-            return f"must be a whole number, not {_type_name(value)} {value!r}"
-        return f"must be >= {low}, not {value}" if value < low else None
-
-    return check
-
-
-def _flag(value: Any) -> str | None:
-    return None if isinstance(value, bool) else f"must be true or false, not {value!r}"
-
-
 # The Scrapy settings a profile may change for its site: how hard and how long to ask it, never what the
 # crawler is (pipelines, robots.txt obedience). A name outside this table is a typo or a wrong idea.
-POLITENESS: dict[str, Callable[[Any], str | None]] = {
+POLITENESS: dict[str, Rule] = {
     "DOWNLOAD_DELAY": _number(0),
     "DOWNLOAD_DELAY_JITTER": _number(0),
     "RANDOMIZE_DOWNLOAD_DELAY": _flag,
-    "CONCURRENT_REQUESTS_PER_DOMAIN": _whole_setting(1),
+    "CONCURRENT_REQUESTS_PER_DOMAIN": _whole(1),
     "AUTOTHROTTLE_ENABLED": _flag,
     "AUTOTHROTTLE_START_DELAY": _number(0),
     "AUTOTHROTTLE_MAX_DELAY": _number(0),
     "AUTOTHROTTLE_TARGET_CONCURRENCY": _number(0, above=True),
     "DOWNLOAD_TIMEOUT": _number(0, above=True),
-    "DOWNLOAD_MAXSIZE": _whole_setting(0),
-    "DOWNLOAD_WARNSIZE": _whole_setting(0),
-    "RETRY_TIMES": _whole_setting(0),
+    "DOWNLOAD_MAXSIZE": _whole(0),
+    "DOWNLOAD_WARNSIZE": _whole(0),
+    "RETRY_TIMES": _whole(0),
     "RETRY_BACKOFF_BASE": _number(0),
     "RETRY_AFTER_MAX": _number(0),
 }
@@ -181,7 +177,7 @@ def _politeness(key: str, value: Any) -> tuple[Any, Found]:
 
 # Every key a profile may have (the fields of ``sites.profiles.Profile``) and what its value must be.
 SCHEMA: dict[str, Check] = {
-    "name": _text,
+    "name": _scalar(_text),
     "hosts": _strings(_host),
     "allowed_domains": _strings(_host),
     "start_urls": _strings(_url),
@@ -189,11 +185,11 @@ SCHEMA: dict[str, Check] = {
     "qa_patterns": _strings(_regex),
     "listing_patterns": _strings(_regex),
     "ignore_patterns": _strings(_regex),
-    "priority": _priority,
-    "stale_days": _whole(1),
-    "stale_days_disclaimer": _whole(1),
-    "gone_after": _whole(1),
-    "off_topic_hops": _whole(0),
+    "priority": _scalar(_priority),
+    "stale_days": _scalar(_whole(1)),
+    "stale_days_disclaimer": _scalar(_whole(1)),
+    "gone_after": _scalar(_whole(1)),
+    "off_topic_hops": _scalar(_whole(0)),
     "politeness": _politeness,
 }
 
