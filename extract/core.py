@@ -15,7 +15,7 @@ import lxml.html
 import trafilatura
 from lxml import etree
 
-from extract import appdata, noise
+from extract import appdata
 from extract.blocks import (
     Block,
     block_text,
@@ -25,7 +25,9 @@ from extract.blocks import (
     render,
     select_by_text,
 )
-from extract.decode import decode_body, garbage_reason
+from extract.decode import decode_body
+from extract.garbage import garbage_reason
+from extract.layout_tables import unwrap_layout_tables
 from extract.meta import (
     find_title_element,
     pick_h1,
@@ -37,6 +39,8 @@ from extract.meta import (
     visible_dates,
 )
 from extract.model import ExtractedPage
+from extract.noise.clean import clean_lines, clean_structure
+from extract.noise.lines import is_noise_heading, is_noise_line
 from extract.notices import is_disclaimer, is_tip
 from extract.text import compact, element_text
 from extract.topic import classify
@@ -122,16 +126,16 @@ def _extract(body: bytes, url: str, content_type: str | None) -> ExtractedPage:
     title_el = h1_el if h1_el is not None else find_title_element(root, page.question)
     protected = [title_el] if title_el is not None else []
 
-    report = noise.clean_structure(root, url, url, protected)
+    report = clean_structure(root, url, url, protected)
     body_el = root.find("body")
     visible = element_text(body_el if body_el is not None else root, 20_000)
     pub, upd = visible_dates(visible)
     if not pub:
         pub = _time_element(root)
-    datelines = noise.clean_lines(root, protected)
+    datelines = clean_lines(root, protected)
     if not pub:
         pub = next((d for line in datelines if not _UPDATED_WORD.search(line) and (d := to_date(line))), None)
-    noise.unwrap_layout_tables(root)
+    unwrap_layout_tables(root)
     page.related = report.related + [r for r in appdata.related(meta, url) if r["url"] != url]
     page.published = meta.published or pub or appdata.published(meta)
     page.updated = meta.updated or upd
@@ -244,7 +248,7 @@ def _strip_notices(
         if not key:
             continue
         if block["type"] == "table" and all(
-            noise.is_noise_line(cell) for row in block["rows"] for cell in row if cell.strip()
+            is_noise_line(cell) for row in block["rows"] for cell in row if cell.strip()
         ):
             continue  # a tool row: "2005-04-27 来源:… | 发表评论 | 打印本文"
         if block["type"] in ("paragraph", "heading"):
@@ -256,7 +260,7 @@ def _strip_notices(
             if is_disclaimer(text):
                 notes["disclaimer"] = notes["disclaimer"] or text
                 continue
-            if noise.is_noise_heading(text):
+            if is_noise_heading(text):
                 if _COUNTER_LINE.match(key):
                     # A sidebar's "评论:587" is a counter, not a section: no cut; when far more text
                     # follows it, what came before it was the sidebar.
@@ -266,7 +270,7 @@ def _strip_notices(
                 if out:
                     break  # what follows a leftover 相关推荐 heading is its cards
                 continue
-            if noise.is_noise_line(text) or _is_masthead(text, names):
+            if is_noise_line(text) or _is_masthead(text, names):
                 continue
         out.append(block)
     return out, notes

@@ -2,7 +2,8 @@
 
 Edition 1 is served and crawled, the KB exported; the server switches to edition 2 on the
 same ports (URLs must not change), the site is crawled again, exported again, and the diff
-report between the two runs is written in HTML, Markdown and JSON.
+report between the two runs is written in HTML, Markdown and JSON; an editor account is made for
+``kb serve`` over the demo KB.
 Each step is the real ``kb`` command, run as a subprocess: a Scrapy crawl owns its
 process (the Twisted reactor cannot restart), and the demo shows exactly what an operator runs.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -18,6 +20,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
+from kb.accounts import add_user
 from kb.db import session
 from kb.models import Run
 from sample_site import use_profiles
@@ -26,12 +29,16 @@ from sample_site.server import SampleSite
 SITES = ("sample-portal", "sample-city")
 
 
+DEMO_EDITOR = "demo-editor"
+
+
 @dataclass
 class DemoResult:
     out: Path
     runs: list[dict] = field(default_factory=list)
     report: dict = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
+    editor: tuple[str, str] = ("", "")  # name, password of the demo's editor account (kb serve)
 
 
 def kb(*args: str, db: str) -> subprocess.CompletedProcess[str]:
@@ -70,5 +77,8 @@ def run_demo(out: Path, echo=print) -> DemoResult:  # type: ignore[no-untyped-de
     with session(db) as s:
         runs = s.exec(select(Run).where(Run.kind == "crawl").order_by(Run.id)).all()
         result.runs = [r.model_dump() for r in runs[-2:]]
+        password = secrets.token_urlsafe(9)  # a fresh KB each demo: a fresh password for its one account
+        add_user(s, DEMO_EDITOR, password, role="editor")
+        result.editor = (DEMO_EDITOR, password)
     result.files.insert(0, db_path)
     return result

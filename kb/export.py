@@ -108,7 +108,7 @@ def generated_at(session: Session) -> str:
     return stamp(max(times)) if times else "1970-01-01T00:00:00Z"  # type: ignore[return-value]
 
 
-def _entry_filter(
+def entry_filter(
     *,
     flags: Sequence[str] | None,
     site: str | None,
@@ -116,6 +116,7 @@ def _entry_filter(
     include_gone: bool,
     include_off_topic: bool,
 ) -> list[Any]:
+    """WHERE clauses for the export's filters; the app's queue and API use them too (one meaning of --site)."""
     where: list[Any] = []
     if not include_gone:
         where.append(Entry.status != "gone")
@@ -303,18 +304,29 @@ def iter_entries(
     include_gone: bool = False,
     include_off_topic: bool = False,
     chunk: int = CHUNK,
+    after: str | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Export entries one at a time, ordered by id (the export's unit; also used by tests and benches)."""
-    where = _entry_filter(
+    """Export entries one at a time, ordered by id (the export's unit; also the app's API, which pages
+    with ``after``, the last id it served)."""
+    where = entry_filter(
         flags=flags, site=site, since=since, include_gone=include_gone, include_off_topic=include_off_topic
     )
+    if after is not None:
+        where.append(Entry.id > after)
     for rows in _chunks(session, where, chunk):
         yield from _entries(session, rows, history)
 
 
+def export_entry(session: Session, entry_id: str, *, history: bool = True) -> dict[str, Any] | None:
+    """One entry as the export writes it (gone and off-topic ones too), or None."""
+    for rows in _chunks(session, [Entry.id == entry_id], 1):
+        return next(_entries(session, rows, history))
+    return None
+
+
 def count_entries(session: Session, **filters: Any) -> int:
     """How many entries an export with these filters will write (for the progress bar)."""
-    where = _entry_filter(**filters)
+    where = entry_filter(**filters)
     return int(session.execute(select(func.count()).select_from(Entry).where(*where)).scalar() or 0)
 
 

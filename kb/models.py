@@ -136,7 +136,10 @@ class Version(SQLModel, table=True):
 class Flag(SQLModel, table=True):
     """A reason an editor should look; open while ``cleared_at`` is null."""
 
-    __table_args__ = (Index("ix_flag_open", "entry_id", "name", "cleared_at"),)
+    __table_args__ = (
+        Index("ix_flag_open", "entry_id", "name", "cleared_at"),
+        Index("ix_flag_queue", "name", "cleared_at", "id"),  # the review queue, newest first per flag
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     entry_id: str = Field(foreign_key="entry.id")
@@ -166,7 +169,10 @@ class Event(SQLModel, table=True):
     entry), conflict (same question, materially different answer), flag_raised, flag_cleared.
     """
 
-    __table_args__ = (Index("ix_event_run", "run_id", "kind"),)
+    __table_args__ = (
+        Index("ix_event_run", "run_id", "kind"),
+        Index("ix_event_queue", "kind", "id"),  # the review queue, newest first per kind
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     run_id: int | None = Field(default=None, foreign_key="run.id")
@@ -197,3 +203,35 @@ def _immutable(_mapper: Any, _connection: Any, target: Any) -> None:
 # History is never rewritten: a changed answer is a new Version, a new body a new Body.
 event.listen(Version, "before_update", _immutable)
 event.listen(Body, "before_update", _immutable)
+
+
+class Account(SQLModel, table=True):
+    """A person who uses the editors' app (``kb user add``): an editor acts, a viewer reads."""
+
+    __tablename__ = "account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(Text, nullable=False, unique=True))
+    role: str = "viewer"  # editor | viewer
+    password_hash: str = Field(sa_column=Column(Text, nullable=False))
+    disabled: bool = False
+    created_at: datetime = Timestamp()
+    last_login: datetime | None = Timestamp(nullable=True)
+
+
+class Action(SQLModel, table=True):
+    """What an editor did to an entry, kept for good (who, when, what, note): the app's audit trail.
+
+    kinds: verify, unverify, extraction_wrong (editor feedback for extractor work), resolve_conflict.
+    """
+
+    __table_args__ = (Index("ix_action_entry", "entry_id", "id"), Index("ix_action_kind", "kind", "id"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    entry_id: str = Field(foreign_key="entry.id")
+    version: int | None = None
+    kind: str
+    by: str
+    at: datetime = Timestamp()
+    note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    detail: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))  # JSON

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -69,3 +70,17 @@ def test_summary_and_every_format_show_the_number_change(demo_out: Path) -> None
     for name in ("report.html", "report.md"):
         text = (demo_out / name).read_text(encoding="utf-8")
         assert "3000元" in text and "4000元" in text, name
+
+
+def test_demo_ends_with_the_command_that_opens_the_app(demo_out: Path) -> None:
+    from kb.accounts import authenticate
+    from kb.db import session
+
+    stdout = (demo_out / "stdout.txt").read_text(encoding="utf-8")
+    *_, told, command = stdout.strip().splitlines()
+    assert command.strip().endswith(f"kb serve --db {demo_out / 'kb.sqlite'}")
+    found = re.search(r"log in at http://127.0.0.1:8080/ as (\S+), password (\S+), after running:", told)
+    assert found, told
+    with session(f"sqlite:///{demo_out / 'kb.sqlite'}") as s:
+        account = authenticate(s, found.group(1), found.group(2))
+        assert account is not None and account.role == "editor"

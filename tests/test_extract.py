@@ -136,6 +136,35 @@ def test_gbk_page_declared_utf8_and_bom() -> None:
         assert page.is_medical_insurance
 
 
+TEXTS = {
+    "gbk": ("异地就医怎么备案", "参保人员可以通过国家医保服务平台办理异地就医备案，备案后在就医地直接结算。"),
+    "big5": ("異地就醫怎麼備案", "參保人員可以通過國家醫保服務平台辦理異地就醫備案，備案後在就醫地直接結算。"),
+    "cp1252": ("Où déposer le formulaire", "Déposez-le à la caisse régionale, elle répond sous huit jours ouvrés."),
+}
+
+
+@pytest.mark.parametrize(
+    ("encoding", "meta", "content_type", "decoded_as"),
+    [
+        ("utf-8", "", None, "utf-8"),  # no declaration at all
+        ("utf-8", "gbk", "text/html; charset=gbk", "utf-8"),  # strict UTF-8 outranks any declaration
+        ("gbk", "gb2312", "text/html; charset=utf-8", "gb18030"),  # a server-wide UTF-8 header, a GBK page
+        ("gbk", "", "text/html; charset=ISO-8859-1", "gb18030"),  # a server default on Han text
+        ("big5", "big5", "text/html; charset=utf-8", "big5hkscs"),  # a wrong header: the page's <meta> decides
+        ("gbk", "undefined", None, "gb18030"),  # a declared "codec" that is no text encoding
+        ("gbk", "", "text/html; charset=base64", "gb18030"),
+        ("cp1252", "windows-1252", None, "cp1252"),  # Latin text is not taken for GB
+    ],
+)
+def test_the_bytes_outrank_a_wrong_charset(encoding: str, meta: str, content_type: str | None, decoded_as: str) -> None:
+    question, answer = TEXTS.get(encoding, TEXTS["gbk"])
+    declared = f'<meta charset="{meta}">' if meta else ""
+    html = f"<html><head>{declared}<title>{question}</title></head><body><h1>{question}</h1><p>{answer}</p></body></html>"
+    page = extract_page(html.encode(encoding), "http://127.0.0.1/a.html", content_type)
+    assert (page.encoding, page.no_answer) == (decoded_as, None)
+    assert (page.question, page.answer) == (question, answer)
+
+
 def test_json_ld_answer_when_the_dom_has_none() -> None:
     ld = {
         "@context": "https://schema.org",

@@ -7,7 +7,7 @@ import pytest
 from extract import extract_page
 from extract.blocks import block_text, from_trafilatura_xml
 from extract.meta import strip_question, title_core, to_date, visible_dates
-from extract.noise import is_noise_heading, is_noise_line
+from extract.noise.lines import is_noise_heading, is_noise_line
 from extract.notices import is_disclaimer, is_tip
 from extract.topic import TERMS, classify
 from sample_site.seeds import answer_text, load_seeds

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -46,3 +48,16 @@ def demo(
     console.print("files:", highlight=False)
     for f in result.files:
         console.print(f"  {f}", highlight=False)
+    name, password = result.editor
+    console.print(
+        f"\neditors' app: log in at http://127.0.0.1:8080/ as {name}, password {password}, after running:",
+        highlight=False,
+        soft_wrap=True,
+    )
+    console.print(f"  {serve_command(out)}", highlight=False, soft_wrap=True, markup=False)
+
+
+def serve_command(out: Path) -> str:
+    """The one command that opens the demo KB in the app, as the user can paste it here."""
+    kb = Path(sys.argv[0]) if Path(sys.argv[0]).name == "kb" else Path(".venv/bin/kb")
+    return f"{kb} serve --db {shlex.quote(str(out / 'kb.sqlite'))}"

@@ -36,13 +36,13 @@ def verify(
     db: DbOption = None,
 ) -> None:
     """Mark an entry's current version verified (clears needs_verification and stale until it changes)."""
-    from kb import editors
+    from kb import review
     from kb.db import session
 
     if not by.strip():
         fail("--by needs a name")
     with session(db) as s:
-        mark, cleared = _entry_or_fail(editors.verify, s, entry_id, by, note)
+        mark, cleared = _entry_or_fail(review.verify, s, entry_id, by, note)
         console.print(
             f"verified {mark.entry_id} version {mark.version} by {escape(mark.by)}"
             + (f"; cleared: {', '.join(cleared)}" if cleared else "")

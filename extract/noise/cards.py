@@ -1,0 +1,148 @@
+"""Runs of same-shape sibling cards that each link to another page, and runs of comments.
+
+A run is found by shape (same tag, same class or the same child tags) and by what each member is
+(a title-like link to another page; a time stamp plus 回复 / 赞 / 楼), never by a site's class
+names. The cards' links are kept as ``related``.
+"""
+
+from __future__ import annotations
+
+from extract.noise.report import NoiseReport
+from extract.noise.tree import HEADING_TAGS, contains, drop, is_el, outermost
+from extract.noise.words import COMMENT_REPLY, COMMENT_TIME, USER_PATH
+from extract.text import compact, element_text, page_link
+
+
+def _signature(el) -> tuple:
+    return (el.tag, tuple(c.tag for c in el if is_el(c))[:8])
+
+
+_CARD_MAX = 800  # a card is a title and a snippet: an article body is never one
+
+
+def _card_link(el, base: str, self_url: str) -> bool:
+    """A card links to another page with a title-like text (not a username or a menu word)."""
+    if len(element_text(el, _CARD_MAX + 50)) > _CARD_MAX:
+        return False
+    links = [el] if el.tag == "a" else list(el.iter("a"))
+    for a in links[:6]:
+        url = page_link(a.get("href"), base)
+        if not url or url == self_url or USER_PATH.search(url):
+            continue
+        title = compact(element_text(a, 200) or a.get("title") or "")
+        if len(title) >= 6:
+            return True
+    return False
+
+
+def _same_shape(a, b) -> bool:
+    """Siblings of one kind: same tag and the same class attribute or the same child tags."""
+    if a.tag != b.tag:
+        return False
+    sa, sb = _signature(a), _signature(b)
+    if sa == sb:
+        return True
+    ca, cb = (a.get("class") or "").strip(), (b.get("class") or "").strip()
+    if not ca or ca != cb:
+        return False
+    # Same class, a child more or less (an image, a date): still one kind of card.
+    ta, tb = set(sa[1]), set(sb[1])
+    return bool(ta | tb) and len(ta & tb) >= 0.6 * len(ta | tb) and abs(len(sa[1]) - len(sb[1])) <= 2
+
+
+def _is_filler(el) -> bool:
+    """A divider or empty spacer between cards (hr, br, an empty div): it does not break a run."""
+    return el.tag in ("hr", "br") or (not element_text(el, 5) and next(el.iter("img"), None) is None)
+
+
+def _alternating_run(kids: list, base: str, self_url: str, protected: list) -> list:
+    """Cards split over two siblings, title then snippet (<dt><a>…</a></dt><dd>…</dd>), >= 3 pairs."""
+    start = next((i for i, k in enumerate(kids) if _card_link(k, base, self_url)), None)
+    if start is None or len(kids) - start < 6:
+        return []
+    a, b = kids[start], kids[start + 1]
+    if _card_link(b, base, self_url) or a.tag in HEADING_TAGS:
+        return []
+    out: list = []
+    for i in range(start, len(kids) - 1, 2):
+        title, body = kids[i], kids[i + 1]
+        if not (_same_shape(title, a) and _same_shape(body, b) and _card_link(title, base, self_url)):
+            break
+        if _card_link(body, base, self_url) or contains(title, protected) or contains(body, protected):
+            break
+        out += [title, body]
+    return out if len(out) >= 6 else []
+
+
+def find_card_runs(root, base: str, self_url: str, protected: list) -> list[list]:
+    """Runs (>=3) of consecutive same-shape siblings that each link to another page."""
+    runs: list[list] = []
+    for parent in root.iter():
+        if not is_el(parent) or parent.tag in ("table", "tbody", "thead", "tr", "head"):
+            continue
+        kids = [c for c in parent if is_el(c)]
+        if len(kids) < 3:
+            continue
+        run: list = []
+        for kid in kids + [None]:
+            if kid is not None and run and _is_filler(kid):
+                continue
+            if kid is not None and kid.tag not in HEADING_TAGS and not contains(kid, protected):
+                if _card_link(kid, base, self_url):
+                    if run and _same_shape(run[-1], kid):
+                        run.append(kid)
+                        continue
+                    if len(run) >= 3:
+                        runs.append(run)
+                    run = [kid]
+                    continue
+            if len(run) >= 3:
+                runs.append(run)
+            run = []
+        if not any(r[0].getparent() is parent for r in runs):
+            pairs = _alternating_run(kids, base, self_url, protected)
+            if pairs:
+                runs.append(pairs)
+    return outermost(runs)
+
+
+def find_comment_runs(root, protected: list) -> list[list]:
+    """Runs (>=2) of same-shape siblings that read like comments: a time stamp plus 回复 / 赞 / 楼."""
+    runs: list[list] = []
+    for parent in root.iter():
+        if not is_el(parent) or parent.tag in ("table", "tbody", "thead", "tr", "head", "html"):
+            continue
+        kids = [c for c in parent if is_el(c) and not _is_filler(c)]
+        if len(kids) < 2:
+            continue
+        run: list = []
+        for kid in kids + [None]:
+            ok = False
+            if kid is not None and not contains(kid, protected) and kid.tag not in HEADING_TAGS:
+                text = element_text(kid, 600)
+                ok = len(text) <= 600 and bool(COMMENT_TIME.search(text)) and bool(COMMENT_REPLY.search(text))
+            if ok and (not run or _same_shape(run[-1], kid)):
+                run.append(kid)
+                continue
+            if len(run) >= 2:
+                runs.append(run)
+            run = [kid] if ok else []
+    return outermost(runs)
+
+
+def remove_card_runs(runs: list[list], base: str, self_url: str, report: NoiseReport) -> None:
+    """Drop the cards (their links go to ``report.related``), and a container they leave bare."""
+    for run in runs:
+        report.cards += len(run)
+        parent = run[0].getparent()
+        for el in run:
+            report.add_links(el, base, self_url)
+            drop(el)
+        # A container left with nothing but a heading or decoration goes too.
+        if (
+            parent is not None
+            and parent.tag not in ("body", "html")
+            and len(compact(element_text(parent, 60))) < 30
+        ):
+            drop(parent)
+
