@@ -1,13 +1,15 @@
 """The extractor: one pure function from a fetched body to an :class:`ExtractedPage`.
 
-``from extract import extract_page, EXTRACTOR_VERSION``. No Scrapy, no database: the crawl,
-``kb extract`` and ``kb reextract`` all run this same code. Bump ``EXTRACTOR_VERSION`` whenever a
-rule changes what a page extracts to, so stored versions say which rules made them.
+``from extract import extract_page, EXTRACTOR_VERSION``, and ``garbage_reason`` (is a body text at all).
+No Scrapy, no database: the crawl, ``kb extract`` and ``kb reextract`` all run this same code. Bump
+``EXTRACTOR_VERSION`` whenever a rule changes what a page extracts to, so stored versions say which
+rules made them.
 """
 
 from __future__ import annotations
 
 from extract.core import EXTRACTOR_VERSION, extract_page
+from extract.garbage import garbage_reason
 from extract.model import ExtractedPage
 
-__all__ = ["EXTRACTOR_VERSION", "ExtractedPage", "extract_page"]
+__all__ = ["EXTRACTOR_VERSION", "ExtractedPage", "extract_page", "garbage_reason"]

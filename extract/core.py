@@ -26,6 +26,7 @@ from extract.blocks import (
     select_by_text,
 )
 from extract.decode import decode_body
+from extract.garbage import garbage_reason
 from extract.layout_tables import unwrap_layout_tables
 from extract.meta import (
     find_title_element,
@@ -106,6 +107,10 @@ def _extract(body: bytes, url: str, content_type: str | None) -> ExtractedPage:
     if content_type and not re.search(r"html|xml|text/plain", content_type, re.I):
         page.page_type = "other"
         page.no_answer = f"not an HTML page ({content_type.split(';')[0].strip()})"
+        return page
+    if garbage := garbage_reason(body):  # the decoded text of a binary is no answer
+        page.page_type = "other"
+        page.no_answer = "empty body" if garbage == "empty_body" else "binary body: not a text page"
         return page
     root = _parse(text)
     if root is None:

@@ -5,11 +5,15 @@ ETag (a hash of the body) and Last-Modified (stable per page per edition), 304 o
 If-Modified-Since, 404 for missing pages, optional latency, and a request log to assert politeness
 (robots.txt respected, revisits conditional). ``set_edition`` swaps content on the same ports, which is how
 the demo and the tests simulate "the next night".
+
+By hand: ``python -m sample_site.server --port 8700`` serves the portal on http://127.0.0.1:8700/ and the city
+site on http://127.0.0.2:8700/ (what ``scheduled/yibao-kb.env.example`` crawls as shipped).
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import hashlib
 import json
 import threading
@@ -113,12 +117,19 @@ class LoopbackServer(ThreadingHTTPServer):
 
 
 class SampleSite:
-    """Context manager serving both sample sites on free loopback ports (see module docstring)."""
+    """Context manager serving both sample sites on loopback (see module docstring).
 
-    def __init__(self, edition: int = 1, latency: float = 0.0, site_dir: Path = SITE_DIR) -> None:
+    ``port``: None gives each site a free port of its own; a number serves both on that port (their hosts
+    differ); 0 picks one free port for both, as a test of fixed-port use needs.
+    """
+
+    def __init__(
+        self, edition: int = 1, latency: float = 0.0, site_dir: Path = SITE_DIR, port: int | None = None
+    ) -> None:
         if edition not in EDITIONS:
             raise ValueError(f"edition must be one of {EDITIONS}")
         self.edition = edition
+        self.port = port
         self.latency = latency
         self.site_dir = site_dir
         self.requests: list[dict[str, Any]] = []
@@ -133,9 +144,7 @@ class SampleSite:
     def start(self) -> SampleSite:
         if self._servers:
             return self
-        for site, host in HOSTS.items():
-            server = LoopbackServer((host, 0), _make_handler(self, site))
-            self._servers[site] = server
+        self._bind()
         self.portal_url = f"http://{HOSTS['portal']}:{self._servers['portal'].server_address[1]}"
         self.city_url = f"http://{HOSTS['city']}:{self._servers['city'].server_address[1]}"
         self._content = load_editions(self.site_dir, {"portal": self.portal_url, "city": self.city_url})
@@ -144,6 +153,24 @@ class SampleSite:
             thread.start()
             self._threads.append(thread)
         return self
+
+    def _bind(self) -> None:
+        if self.port is None:
+            for site, host in HOSTS.items():
+                self._servers[site] = LoopbackServer((host, 0), _make_handler(self, site))
+            return
+        for _attempt in range(20 if self.port == 0 else 1):
+            first = LoopbackServer((HOSTS["portal"], self.port), _make_handler(self, "portal"))
+            try:
+                city = LoopbackServer((HOSTS["city"], first.server_address[1]), _make_handler(self, "city"))
+            except OSError as exc:
+                first.server_close()
+                if self.port == 0 and exc.errno == errno.EADDRINUSE:
+                    continue  # free on 127.0.0.1, taken on 127.0.0.2: try another
+                raise
+            self._servers.update(portal=first, city=city)
+            return
+        raise OSError(errno.EADDRINUSE, "no port free on both 127.0.0.1 and 127.0.0.2")
 
     def stop(self) -> None:
         for server in self._servers.values():
@@ -274,8 +301,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Serve the bundled sample sites on loopback.")
     parser.add_argument("--edition", type=int, default=1, choices=EDITIONS)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every request")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help="serve both sites on this port (127.0.0.1:PORT and 127.0.0.2:PORT); default: a free port each",
+    )
     args = parser.parse_args(argv)
-    with SampleSite(args.edition, args.latency) as site:
+    if args.port is not None and not 0 < args.port < 65536:
+        parser.error(f"--port must be 1-65535, not {args.port}")
+    try:
+        site = SampleSite(args.edition, args.latency, port=args.port).start()
+    except OSError as exc:
+        parser.exit(2, f"sample_site.server: cannot serve on port {args.port}: {exc.strerror or exc}\n")
+    with site:
         print(
             f"edition {args.edition}: portal {site.portal_url}/  city {site.city_url}/  (Ctrl-C stops)",
             flush=True,

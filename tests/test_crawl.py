@@ -117,6 +117,7 @@ def test_tracking_parameter_does_not_make_a_second_page(two_editions: dict) -> N
         (["--start-url", "ftp://x"], "--start-url must be an http(s) URL"),
         (["--site", "no-such-site"], "no site profile"),
         ([], "discover needs --start-url"),
+        (["--spider", "sitemap"], "sitemap needs --start-url"),
     ],
 )
 def test_bad_crawl_arguments_are_one_line(

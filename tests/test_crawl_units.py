@@ -23,7 +23,7 @@ from twisted.python.failure import Failure
 from crawler.extensions import progress_row
 from crawler.middlewares import OffDomainRedirectMiddleware, retry_after_seconds
 from crawler.run import RESUMABLE_MARK, prepare_jobdir, profile_settings
-from crawler.spiders.base import failure_kind, garbage_reason
+from crawler.spiders.base import failure_kind
 from crawler.spiders.discover import stored_links
 from sites.profiles import Profile
 from sites.urls import canonicalize, page_url
@@ -132,15 +132,6 @@ def test_fault_kinds() -> None:
     assert failure_kind(_failure(IgnoreRequest("redirect_loop: a -> b -> a")))[0] == "redirect_loop"
     bomb = "Ignored response because its body exceeded DOWNLOAD_MAXSIZE (8388608 B) during decompression."
     assert failure_kind(_failure(IgnoreRequest(bomb)))[0] == "too_large"
-
-
-def test_garbage_bodies_are_faults_and_pages_are_not() -> None:
-    def resp(body: bytes) -> TextResponse:
-        return HtmlResponse("http://a.cn/x.html", body=body, request=Request("http://a.cn/x.html"))
-
-    assert garbage_reason(resp(b"  \n")) == "empty_body"
-    assert garbage_reason(resp(bytes(range(256)) * 40)) == "binary"
-    assert garbage_reason(resp("<html><body><p>医保报销</p></body></html>".encode("gbk"))) is None
 
 
 def test_stored_links_match_the_link_extractor_on_the_sample_pages() -> None:

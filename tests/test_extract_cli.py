@@ -44,3 +44,24 @@ def test_missing_file_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert err.startswith("kb: error:") and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
     assert result.stdout == b""
+
+
+def test_a_binary_file_has_no_answer_and_exits_2_with_every_record_in_place() -> None:
+    """`kb extract /bin/ls` used to print the ELF bytes as the answer, exit 0."""
+    page = str(next((SITE / "portal" / "ask").glob("*.html")))
+    binary = str(Path(sys.executable).resolve())
+    result = kb("extract", page, binary, page)
+    assert result.returncode == 2
+    records = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert [r["path"] for r in records] == [page, binary, page]
+    assert records[0]["answer"] and records[2] == records[0]
+    assert records[1]["answer"] == "" and records[1]["question"] == ""
+    assert records[1]["no_answer"] == "binary body: not a text page"
+    assert result.stderr.decode().splitlines() == [f"kb: {binary}: not a text page (binary)"]
+
+
+def test_a_directory_is_named_as_one(tmp_path: Path) -> None:
+    result = kb("extract", str(tmp_path))
+    assert result.returncode == 2 and result.stdout == b""
+    err = result.stderr.decode()
+    assert err.strip() == f"kb: error: {tmp_path} is a directory: give the files in it ({tmp_path / '*.html'})"

@@ -6,13 +6,16 @@ here must come out of the rules themselves, and the odd-but-real ones with their
 
 from __future__ import annotations
 
+import codecs
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from extract import ExtractedPage, extract_page
+from extract import ExtractedPage, extract_page, garbage_reason
 
 TAGS = ["div", "p", "h1", "h3", "ul", "li", "a", "table", "tr", "td", "span", "script", "section", "br"]
 WORDS = ["医保", "报销", "相关推荐", "大家都在搜", "仅供参考", "请以官方公告为准", "不能代替面诊", "发布时间:2024-01-02",
@@ -104,6 +107,23 @@ def test_huge_and_deep_pages_stay_bounded() -> None:
     many = extract_page(cases[3], "http://127.0.0.1/x")
     assert many.page_type == "listing"
     assert len(many.related) == 20_000 and many.related[7]["url"] == "http://127.0.0.1/q/7.html"
+
+
+def test_garbage_bodies_have_no_answer_and_pages_do() -> None:
+    """One rule for the crawl (a garbage 200 is a fault of the fetch) and ``kb extract`` (no answer)."""
+    page = "<html><body><h1>职工医保报销比例是多少?</h1><p>职工医保在一级医院报销90%。</p></body></html>"
+    assert garbage_reason(b"  \n") == "empty_body"
+    assert garbage_reason(bytes(range(256)) * 40) == "binary"
+    assert garbage_reason(b"<html>" + b"\x1b" * 200 + b"x" * 8000) == "binary"  # > 1% control bytes
+    assert garbage_reason(page.encode("gbk")) is None
+    assert garbage_reason(codecs.BOM_UTF16_LE + page.encode("utf-16-le")) is None  # its NULs are encoding
+    assert garbage_reason(page.encode("utf-16-le")) == "binary"  # no BOM: nothing says so
+    elf = Path(sys.executable).resolve().read_bytes()[:200_000]
+    for body in (elf, bytes(range(256)) * 40):
+        binary = extract_page(body, "file:///bin/x", "text/html")
+        assert binary.answer == "" and binary.answer_blocks == [] and binary.question == ""
+        assert binary.page_type == "other" and binary.no_answer == "binary body: not a text page"
+    assert extract_page(b" \n", "file:///x").no_answer == "empty body"
 
 
 Q, A = "异地就医怎么备案", "参保人员可以通过国家医保服务平台办理异地就医备案，备案后在就医地直接结算。"

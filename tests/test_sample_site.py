@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -294,6 +296,34 @@ def test_server_latency_and_stop() -> None:
         url = site.url("portal", "/")
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(url, timeout=1)
+
+
+def test_served_by_hand_on_one_fixed_port() -> None:
+    """`python -m sample_site.server --port N` (the README's way, what the env example crawls): both sites
+    on port N; a port already taken is one line and exit 2."""
+    with SampleSite(port=0) as probe:  # a port free on both addresses
+        port = probe.portal_url.rsplit(":", 1)[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "sample_site.server", "--port", port], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        banner = server.stdout.readline() if server.stdout else ""
+        assert f"portal http://127.0.0.1:{port}/" in banner and f"city http://127.0.0.2:{port}/" in banner
+        portal = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10).read()
+        city = urllib.request.urlopen(f"http://127.0.0.2:{port}/zcwd/", timeout=10).read()
+        assert portal != city and b"/zcwd/" in city
+        taken = subprocess.run(
+            [sys.executable, "-m", "sample_site.server", "--port", port],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert taken.returncode == 2 and taken.stderr.strip().splitlines() == [
+            f"sample_site.server: cannot serve on port {port}: Address already in use"
+        ]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 @pytest.mark.parametrize("edition", [1, 2])

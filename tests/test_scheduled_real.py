@@ -25,32 +25,46 @@ pytestmark = [
 ]
 
 
-def night(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["bash", str(WRAPPER)], env=env, capture_output=True, text=True, timeout=180)
+def shipped_env_file(tmp_path: Path, port: str) -> Path:
+    """scheduled/yibao-kb.env.example as shipped, with only its paths moved (into tmp and this checkout's
+    venv) and its port (8700) made the free one the sample site is served on."""
+    example = (ROOT / "scheduled" / "yibao-kb.env.example").read_text(encoding="utf-8")
+    env_file = tmp_path / "yibao-kb.env"
+    env_file.write_text(
+        example.replace("/opt/yibao-kb/.venv/bin/", f"{KB.parent}/")
+        .replace("/opt/yibao-kb/", f"{ROOT}/")
+        .replace("/var/lib/yibao-kb/", f"{tmp_path}/")
+        .replace(":8700/", f":{port}/"),
+        encoding="utf-8",
+    )
+    return env_file
 
 
-def test_two_nights_with_the_real_kb(tmp_path: Path) -> None:
+def night(env_file: Path, *flags: str) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": os.environ["PATH"], "HOME": str(env_file.parent)}  # no KB_* from this test process
+    return subprocess.run(
+        ["bash", str(WRAPPER), "--env", str(env_file), *flags],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
+def test_two_nights_of_the_shipped_env_example(tmp_path: Path) -> None:
+    """The example works as shipped against the sample site served as the README says (`python -m
+    sample_site.server --port N`: both sites on one port), night after night."""
     out = tmp_path / "runs"
     notes = tmp_path / "notify.log"
-    (tmp_path / "empty.env").write_text("")
-    with SampleSite(edition=1) as site:
-        env = {
-            "PATH": os.environ["PATH"],
-            "HOME": str(tmp_path),
-            "KB_ENV_FILE": str(tmp_path / "empty.env"),
-            "KB_BIN": str(KB),
-            "KB_PYTHON": sys.executable,
-            "KB_OUT_DIR": str(out),
-            "KB_START_URLS": " ".join(site.start_urls),
-            "KB_CRAWL_ARGS": "--delay 0",
-            "KB_KEEP": "5",
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'kb.sqlite'}",
-            "KB_NOTIFY_CMD": f'{{ echo "== $KB_NOTIFY_STATUS"; cat; }} >> "{notes}"',
-        }
-        first = night(env)
+    with SampleSite(edition=1, port=0) as site:
+        port = site.portal_url.rsplit(":", 1)[1]
+        assert site.city_url == f"http://127.0.0.2:{port}"
+        env_file = shipped_env_file(tmp_path, port)
+        notify = ("--notify", f'{{ echo "== $KB_NOTIFY_STATUS"; cat; }} >> "{notes}"')
+        first = night(env_file, *notify)
         assert first.returncode == 0, first.stderr
         site.set_edition(2)
-        second = night(env)
+        second = night(env_file, *notify)
         assert second.returncode == 0, second.stderr
 
     dirs = sorted(p for p in out.iterdir() if p.is_dir() and re.match(r"\d{4}-\d\d-\d\dT\d{4}", p.name))
@@ -70,6 +84,8 @@ def test_two_nights_with_the_real_kb(tmp_path: Path) -> None:
     assert len(night2["changed"]) >= len(changes["changed"]) > 0 and len(night2["gone"]) >= 1
     assert len(night2["added"]) < len(night1["added"])
     assert {e["id"] for e in export1["entries"]} & {e["id"] for e in export2["entries"]}
+    # both sites, each under its sample profile (read through the example's KB_PROFILE_DIRS)
+    assert {s["site"] for e in export1["entries"] for s in e["sources"]} == {"sample-portal", "sample-city"}
 
     # editors were told both nights, with each report's own summary line
     messages = notes.read_text(encoding="utf-8").split("== ")[1:]

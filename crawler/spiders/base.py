@@ -35,7 +35,7 @@ from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed
 
 from crawler.robots import UNAVAILABLE
-from extract import extract_page
+from extract import extract_page, garbage_reason
 from kb import clock
 from kb.runs import KnownPage
 from kb.snapshot import Snapshot
@@ -93,23 +93,6 @@ def failure_kind(failure: Failure) -> tuple[str, str]:
             return "truncated", detail
         return "connection", detail
     return "error", detail
-
-
-def garbage_reason(response: Response) -> str | None:
-    """Why a 200 body that claims to be text cannot be a page (empty, binary), else None.
-
-    Such a body is a fault of the fetch, not news about the page: it must never replace what the KB has.
-    """
-    body = response.body
-    if not body.strip():
-        return "empty_body"
-    head = body[:8192]
-    if b"\x00" in head:
-        return "binary"
-    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
-    if controls > len(head) // 100:
-        return "binary"
-    return None
 
 
 class KBSpider(scrapy.Spider):
@@ -254,7 +237,7 @@ class KBSpider(scrapy.Spider):
         if response.status in (304, 404, 410):
             return self.snapshot(url, response.status, **validators), None
         content_type = (headers.get(b"Content-Type") or b"").decode("latin-1") or None
-        if isinstance(response, TextResponse) and (reason := garbage_reason(response)):
+        if isinstance(response, TextResponse) and (reason := garbage_reason(response.body)):
             self.crawler.stats.inc_value(f"kb/error/{reason}")
             detail = f"HTTP {response.status} {content_type or 'no content type'}, {len(response.body)} bytes"
             return self.snapshot(url, response.status, error=reason, error_detail=detail, **validators), None

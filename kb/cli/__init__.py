@@ -1,6 +1,6 @@
 """``kb``: the command line. Thin: each command parses, calls plain functions in ``kb``, prints.
 
-Bad input (a missing file, a bad option, an unreachable database) is one line on stderr
+Bad input (a missing file, a bad option, an unreachable database, a broken site profile) is one line on stderr
 and exit code 2, never a traceback.
 """
 
@@ -13,6 +13,7 @@ import click
 from kb.cli import commands  # noqa: F401  (registers every command on the app)
 from kb.cli.app import BadInput, app, err_console
 from kb.db import DatabaseError
+from sites.profiles import ProfileError
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -31,7 +32,7 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         err_console.print(f"kb: error: {exc.format_message()}", highlight=False, markup=False, soft_wrap=True)
         sys.exit(2)
-    except (BadInput, DatabaseError) as exc:
+    except (BadInput, DatabaseError, ProfileError) as exc:
         err_console.print(f"kb: error: {exc}", highlight=False, markup=False, soft_wrap=True)
         sys.exit(2)
     except KeyboardInterrupt:

@@ -64,14 +64,15 @@ def crawl(
 
     if spider not in SPIDERS:
         fail(f"--spider must be one of {', '.join(SPIDERS)}, not {spider!r}")
-    if site and site not in profiles.all_profiles():
-        fail(f"no site profile {site!r} (known: {', '.join(sorted(profiles.all_profiles()))})")
+    profile = profiles.require(site) if site else None  # unknown or broken: one line, exit 2
     urls = list(start_url or [])
     for url in urls:
         if not url.startswith(("http://", "https://")):
             fail(f"--start-url must be an http(s) URL, not {url!r}")
-    if spider == "discover" and not urls and not (site and profiles.get(site).start_urls):
+    if spider == "discover" and not urls and not (profile and profile.start_urls):
         fail("discover needs --start-url URL or a --site whose profile has start_urls")
+    if spider == "sitemap" and not urls and not (profile and (profile.sitemaps or profile.start_urls)):
+        fail("sitemap needs --start-url URL (its robots.txt names the sitemaps) or a --site whose profile has sitemaps or start_urls")
     url = resolve_url(db)
     get_engine(url)  # a bad --db is one line here, before Scrapy starts
     if redis:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from kb.cli.app import app, fail
+from kb.cli.app import app, err_console, fail
 
 
 @app.command()
@@ -23,8 +23,11 @@ def extract(
         str | None, typer.Option("--content-type", help="The HTTP Content-Type, when known (charset hint).")
     ] = None,
 ) -> None:
-    """Extract question, answer, flags, dates, topic and related links: one JSON object per file, in order."""
-    from extract import extract_page
+    """Extract question, answer, flags, dates, topic and related links: one JSON object per file, in order.
+
+    Exit 2 when a FILE is not a text page at all (a binary or an empty body, by the rule the crawl refuses such a response with): its record still comes out in its place, with an empty answer and no_answer saying why, and a line on stderr names it. A missing file or a directory is refused before anything is extracted (exit 2).
+    """
+    from extract import extract_page, garbage_reason
 
     if url is not None and len(files) != 1:
         fail("--url takes exactly one FILE")
@@ -36,6 +39,8 @@ def extract(
             bodies.append((name, sys.stdin.buffer.read()))
             continue
         path = Path(name)
+        if path.is_dir():
+            fail(f"{name} is a directory: give the files in it ({path / '*.html'})")
         if not path.is_file():
             fail(f"no such file: {name}")
         try:
@@ -43,9 +48,15 @@ def extract(
         except OSError as exc:
             fail(f"cannot read {name}: {exc.strerror or exc}")
     out = sys.stdout
+    not_pages = 0
     for name, body in bodies:
         page_url = url or (Path(name).resolve().as_uri() if name != "-" else "file:///dev/stdin")
         page = extract_page(body, page_url, content_type)
         record = {"path": name, **page.to_dict()}
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        if reason := garbage_reason(body):
+            not_pages += 1
+            err_console.print(f"kb: {name}: not a text page ({reason})", highlight=False, markup=False)
     out.flush()
+    if not_pages:
+        raise typer.Exit(2)

@@ -5,20 +5,39 @@ Profiles are read from this folder (``generic`` only) and then from each folder 
 sites live in its own folder, and the bundled sample site's in ``sample_site/profiles``.
 Pure data and plain functions (no Scrapy), so ``kb`` can read stale windows and source priority
 from the same files the crawler reads politeness and URL patterns from.
+
+Every file is checked when it is read (``schema``): a broken one is never half-used. It breaks what names
+it (``get``/``require`` raise :class:`ProfileError`, one line with file and line), and is left out of URL
+matching with one warning, so a crawl of other sites still runs. ``catalog`` tells ``kb profiles`` all.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from sites.profiles.schema import SCHEMA, Problem, ProfileError, read
 from sites.urls import in_domains
+
+__all__ = [
+    "Catalog",
+    "Problem",
+    "Profile",
+    "ProfileError",
+    "ProfileFile",
+    "catalog",
+    "for_url",
+    "get",
+    "require",
+]
+
+log = logging.getLogger(__name__)
 
 BUILTIN_DIR = Path(__file__).parent
 
@@ -56,16 +75,38 @@ class Profile:
 
 
 GENERIC = Profile(name="generic")
+assert set(SCHEMA) == set(Profile.__dataclass_fields__), "sites.profiles.schema.SCHEMA must check every field"
 
 
-def _from_toml(path: Path) -> Profile:
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    data.setdefault("name", path.stem)
-    known = Profile.__dataclass_fields__
-    unknown = set(data) - set(known)
-    if unknown:
-        raise ValueError(f"{path.name}: unknown profile keys {sorted(unknown)}")
-    return Profile(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+@dataclass(frozen=True)
+class ProfileFile:
+    """One ``*.toml`` file as read: its profile, or the problems that keep it from being one."""
+
+    path: Path
+    profile: Profile | None
+    problems: tuple[Problem, ...] = ()
+    shadowed_by: Path | None = None  # a later folder's file of the same name, which wins
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Every profile folder and file, and what came of them."""
+
+    dirs: tuple[Path, ...]
+    files: tuple[ProfileFile, ...]
+    profiles: dict[str, Profile]  # usable ones by name, ``generic`` always among them
+    broken: dict[str, ProfileError]  # names whose winning file is broken
+
+    def problems(self) -> list[Problem]:
+        """Every problem in every file (shadowed ones too) and every folder that is not one."""
+        missing = [
+            Problem(d, None, "no such folder (named in KB_PROFILE_DIRS)") for d in self.dirs if not d.is_dir()
+        ]
+        return missing + [p for f in self.files for p in f.problems]
 
 
 def profile_dirs() -> tuple[Path, ...]:
@@ -74,25 +115,73 @@ def profile_dirs() -> tuple[Path, ...]:
     return (BUILTIN_DIR, *(Path(d) for d in extra.split(os.pathsep) if d))
 
 
-def all_profiles() -> dict[str, Profile]:
+def catalog() -> Catalog:
     return _load(profile_dirs())
 
 
 @cache
-def _load(dirs: tuple[Path, ...]) -> dict[str, Profile]:
-    profiles = {p.stem: _from_toml(p) for d in dirs for p in sorted(d.glob("*.toml"))}
-    profiles.setdefault("generic", GENERIC)
-    return profiles
+def _load(dirs: tuple[Path, ...]) -> Catalog:
+    read_files: list[tuple[Path, Profile | None, tuple[Problem, ...]]] = []
+    for folder in dirs:
+        for path in sorted(folder.glob("*.toml")) if folder.is_dir() else ():
+            data, problems = read(path)
+            read_files.append((path, Profile(**data) if data is not None else None, problems))
+    winner = {path.stem: path for path, _, _ in read_files}
+    files = tuple(
+        ProfileFile(path, profile, problems, None if winner[path.stem] == path else winner[path.stem])
+        for path, profile, problems in read_files
+    )
+    profiles = {"generic": GENERIC}
+    broken: dict[str, ProfileError] = {}
+    for f in files:
+        if f.shadowed_by is None and f.profile is not None:
+            profiles[f.name] = f.profile
+        elif f.shadowed_by is None:
+            broken[f.name] = ProfileError.broken(f.name, f.problems)
+            profiles.pop(f.name, None)
+    return Catalog(dirs, files, profiles, broken)
+
+
+def all_profiles() -> dict[str, Profile]:
+    """The usable profiles by name (broken ones left out: see ``catalog().broken``)."""
+    return catalog().profiles
 
 
 def get(name: str | None) -> Profile:
-    """The profile called ``name``; ``generic`` for None or an unknown name."""
-    return all_profiles().get(name or "generic", GENERIC)
+    """The profile called ``name``; ``generic`` for None or an unknown name; ProfileError when it is broken."""
+    found = catalog()
+    if name in found.broken:
+        raise found.broken[name]
+    return found.profiles.get(name or "generic", GENERIC)
+
+
+def require(name: str) -> Profile:
+    """The profile called ``name``, for a command that names it: ProfileError when unknown or broken."""
+    found = catalog()
+    if name not in found.profiles and name not in found.broken:
+        known = ", ".join(sorted(found.profiles))
+        raise ProfileError(
+            f"no site profile {name!r} (known: {known}; folders: sites/profiles, KB_PROFILE_DIRS)"
+        )
+    return get(name)
+
+
+_warned: set[Path] = set()
 
 
 def for_url(url: str) -> Profile:
-    """The first profile whose hosts cover ``url``, else ``generic``."""
-    for profile in all_profiles().values():
+    """The first usable profile whose hosts cover ``url``, else ``generic``.
+
+    A broken profile is skipped, with one warning per process naming it: a crawl of other sites must
+    not stop over it, and whoever runs the crawl must hear of it.
+    """
+    found = catalog()
+    for error in found.broken.values():
+        where = error.problems[0].path
+        if where not in _warned:
+            _warned.add(where)
+            log.warning("warning: %s; skipped: URLs on its hosts get another profile or generic", error)
+    for profile in found.profiles.values():
         if profile.hosts and profile.matches(url):
             return profile
     return GENERIC
