@@ -1,4 +1,4 @@
-"""Scrapy settings for every crawl: one place. ``crawler.run.crawl_settings`` layers CLI and profile overrides.
+"""Scrapy settings for every crawl: one place. ``crawler.launch.crawl_settings`` layers CLI and profile overrides.
 
 Defaults are for real sites at night: polite (robots.txt, AutoThrottle, 1-2 requests per domain, a delay
 floor, Crawl-delay honoured), bounded (size, redirects, timeouts), and loud about faults (every one is

@@ -254,8 +254,8 @@ def test_spider_job_names_the_spider_and_its_targets() -> None:
 
 def test_the_project_middlewares_survive_in_a_worker(redis_url: str) -> None:
     """`kb crawl --redis` lays redis_settings over the project's: the add-on merges, never replaces."""
+    from crawler.launch import crawl_settings
     from crawler.redis import RedisAddon, redis_settings
-    from crawler.run import crawl_settings
 
     settings = crawl_settings(db="sqlite://", extra=redis_settings(redis_url, "discover:merge"))
     RedisAddon(crawler=None).update_settings(settings)

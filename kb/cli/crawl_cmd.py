@@ -56,7 +56,7 @@ def crawl(
 ) -> None:
     """Crawl sites into the KB (exit 1 when the run failed: nothing fetched, or too many errors; 130 when
     it was stopped before the end)."""
-    from crawler.run import SPIDERS, run_crawl
+    from crawler.launch import SPIDERS, launch_crawl
     from kb import runs
     from kb.db import get_engine, resolve_url, session
     from kb.models import Run
@@ -82,7 +82,7 @@ def crawl(
         except RedisUnavailable as exc:
             fail(str(exc))
 
-    outcome = run_crawl(
+    outcome = launch_crawl(
         spider,
         db=url,
         start_urls=urls,
