@@ -144,7 +144,8 @@ def launch_crawl(
     targets = list(start_urls) or ([site] if site else [])
     extra = dict(extra_settings or {})
     if redis:
-        from crawler.redis import job_name, redis_settings
+        from crawler.shared.addon import redis_settings
+        from crawler.shared.join import job_name
 
         extra.update(redis_settings(redis, job_name(spider, targets)))
     resumed, note = False, ""

@@ -70,7 +70,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.OffDomainRedirectMiddleware": 650,
 }
 # `-s KB_REDIS_URL=redis://...` (scrapy crawl, scrapyd) makes this crawl one worker of a shared one.
-ADDONS = {"crawler.redis.RedisAddon": 0}
+ADDONS = {"crawler.shared.addon.RedisAddon": 0}
 ITEM_PIPELINES = {"crawler.pipelines.KBPipeline": 300}
 EXTENSIONS = {
     "crawler.extensions.Progress": 500,

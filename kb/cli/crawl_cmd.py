@@ -75,7 +75,7 @@ def crawl(
     url = resolve_url(db)
     get_engine(url)  # a bad --db is one line here, before Scrapy starts
     if redis:
-        from crawler.redis import RedisUnavailable, check_redis
+        from crawler.shared.join import RedisUnavailable, check_redis
 
         try:
             check_redis(redis)
