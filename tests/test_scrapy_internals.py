@@ -150,6 +150,7 @@ def params(func: Any) -> list[str]:
     return list(inspect.signature(func).parameters)
 
 
+@pytest.mark.slow
 def test_retry_middleware_retry(probe: dict[str, Any]) -> None:
     from scrapy.downloadermiddlewares.retry import RetryMiddleware
 
@@ -159,6 +160,7 @@ def test_retry_middleware_retry(probe: dict[str, Any]) -> None:
     assert probe["pages"]["flaky/500.html"] == [200, 1], "RetryMiddleware._retry: retry_times not counted"
 
 
+@pytest.mark.slow
 def test_downloader_slots(probe: dict[str, Any]) -> None:
     from scrapy.core.downloader import Downloader
 
@@ -176,6 +178,7 @@ def test_downloader_slots(probe: dict[str, Any]) -> None:
     assert min(gaps) >= CRAWL_DELAY * 0.9, f"Downloader.slots delay not honoured: gaps {gaps}"
 
 
+@pytest.mark.slow
 def test_robots_middleware_parsers(probe: dict[str, Any]) -> None:
     from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 
@@ -197,6 +200,7 @@ def test_robots_middleware_parsers(probe: dict[str, Any]) -> None:
     assert [r["path"] for r in probe["log"]].count("/robots.txt") == 1
 
 
+@pytest.mark.slow
 def test_engine_slot_nextcall(probe: dict[str, Any]) -> None:
     assert probe["engine_slot"] == "_Slot", "ExecutionEngine._slot changed"
     idle = probe["idle"]
@@ -205,6 +209,7 @@ def test_engine_slot_nextcall(probe: dict[str, Any]) -> None:
     assert idle[1] - idle[0] < 2.0, f"ExecutionEngine._slot.nextcall.schedule(0.2) woke nothing: {idle[1] - idle[0]:.1f} s"
 
 
+@pytest.mark.slow
 def test_sitemap_spider_parse_sitemap(probe: dict[str, Any]) -> None:
     from scrapy.spiders import SitemapSpider
 
@@ -228,6 +233,7 @@ def test_twisted_response_failed_reasons() -> None:
     assert ResponseFailed([reason]).reasons == [reason], "twisted.web._newclient.ResponseFailed.reasons changed"
 
 
+@pytest.mark.redis
 def test_scrapy_redis_idle_clock(redis_url: str) -> None:
     """RedisMixin closes when int(time.time()) - spider_idle_start_time >= max_idle_time and its start-URL
     queue is empty; the shared-crawl spider restarts that clock by setting spider_idle_start_time."""
@@ -253,6 +259,7 @@ def test_scrapy_redis_idle_clock(redis_url: str) -> None:
     assert spider.spider_idle() is None, "RedisMixin.spider_idle_start_time no longer ends the wait"
 
 
+@pytest.mark.redis
 def test_scrapy_redis_dequeued_stat(redis_url: str) -> None:
     from scrapy import Request, Spider
     from scrapy.utils.test import get_crawler
