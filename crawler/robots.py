@@ -10,8 +10,8 @@ from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as _Robot
 from scrapy.exceptions import IgnoreRequest
 
 UNAVAILABLE = "robots.txt unavailable"  # crawler.spiders.base.failure_kind -> "robots_unavailable"
-# DOWNLOADER_MIDDLEWARES entries that swap Scrapy's robots.txt middleware for the one below (the shared
-# crawl's add-on adds them to any spider; crawler/settings.py lists the same two for the project's).
+# DOWNLOADER_MIDDLEWARES entries that swap Scrapy's robots.txt middleware for the one below: in
+# crawler/settings.py, and added by the shared crawl's add-on to any spider's.
 MIDDLEWARES: dict[str, int | None] = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.robots.RobotsTxtMiddleware": 100,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 
+from crawler import robots
+
 BOT_NAME = "yibao_kb"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -61,9 +63,8 @@ TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = os.environ.get("KB_LOG_LEVEL", "WARNING")
 
 DOWNLOADER_MIDDLEWARES = {
-    # Scrapy's robots.txt middleware lets concurrent waiters through (crawler.robots says how).
-    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "crawler.robots.RobotsTxtMiddleware": 100,
+    # Scrapy's robots.txt middleware lets concurrent waiters through: ours instead (crawler.robots says how).
+    **robots.MIDDLEWARES,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     "crawler.middlewares.CrawlDelayMiddleware": 560,

@@ -260,6 +260,7 @@ def test_scrapy_redis_idle_clock(redis_url: str) -> None:
 
 
 @pytest.mark.redis
+@pytest.mark.filterwarnings("ignore::scrapy.exceptions.ScrapyDeprecationWarning")  # scrapy-redis's stats calls
 def test_scrapy_redis_dequeued_stat(redis_url: str) -> None:
     from scrapy import Request, Spider
     from scrapy.utils.test import get_crawler
