@@ -4,15 +4,24 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean constraints
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 
-# pip 23.2 mis-resolves lxml[html-clean]: upgrade pip before installing anything.
-$(STAMP): $(BIN)/python pyproject.toml
+# pip 23.2 mis-resolves lxml[html-clean]: upgrade pip before installing anything. constraints.txt pins
+# every package to the version the tests passed with; PIN= (empty) installs from pyproject's ranges alone.
+PIN ?= -c constraints.txt
+$(STAMP): $(BIN)/python pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet $(PIN) -e '.[dev]'
+	touch $(STAMP)
+
+# Record the venv the tests passed with as constraints.txt. Newer versions: make clean && make test PIN=
+# && make constraints (README: Dependencies).
+constraints: $(STAMP)
+	{ echo "# Written by 'make constraints' from the tested venv ($$($(BIN)/python --version)): do not edit."; \
+	  $(BIN)/python -m pip freeze --exclude-editable; } > constraints.txt
 	touch $(STAMP)
 
 demo: $(STAMP)

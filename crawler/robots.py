@@ -10,6 +10,12 @@ from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as _Robot
 from scrapy.exceptions import IgnoreRequest
 
 UNAVAILABLE = "robots.txt unavailable"  # crawler.spiders.base.failure_kind -> "robots_unavailable"
+# DOWNLOADER_MIDDLEWARES entries that swap Scrapy's robots.txt middleware for the one below: in
+# crawler/settings.py, and added by the shared crawl's add-on to any spider's.
+MIDDLEWARES: dict[str, int | None] = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.robots.RobotsTxtMiddleware": 100,
+}
 
 
 class Unavailable:

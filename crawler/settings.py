@@ -1,4 +1,4 @@
-"""Scrapy settings for every crawl: one place. ``crawler.run.crawl_settings`` layers CLI and profile overrides.
+"""Scrapy settings for every crawl: one place. ``crawler.launch.crawl_settings`` layers CLI and profile overrides.
 
 Defaults are for real sites at night: polite (robots.txt, AutoThrottle, 1-2 requests per domain, a delay
 floor, Crawl-delay honoured), bounded (size, redirects, timeouts), and loud about faults (every one is
@@ -8,6 +8,8 @@ recorded against its URL in the KB by the spiders' errbacks).
 from __future__ import annotations
 
 import os
+
+from crawler import robots
 
 BOT_NAME = "yibao_kb"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -61,16 +63,15 @@ TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = os.environ.get("KB_LOG_LEVEL", "WARNING")
 
 DOWNLOADER_MIDDLEWARES = {
-    # Scrapy's robots.txt middleware lets concurrent waiters through (crawler.robots says how).
-    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "crawler.robots.RobotsTxtMiddleware": 100,
+    # Scrapy's robots.txt middleware lets concurrent waiters through: ours instead (crawler.robots says how).
+    **robots.MIDDLEWARES,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     "crawler.middlewares.CrawlDelayMiddleware": 560,
     "crawler.middlewares.OffDomainRedirectMiddleware": 650,
 }
 # `-s KB_REDIS_URL=redis://...` (scrapy crawl, scrapyd) makes this crawl one worker of a shared one.
-ADDONS = {"crawler.redis.RedisAddon": 0}
+ADDONS = {"crawler.shared.addon.RedisAddon": 0}
 ITEM_PIPELINES = {"crawler.pipelines.KBPipeline": 300}
 EXTENSIONS = {
     "crawler.extensions.Progress": 500,

@@ -125,7 +125,11 @@ def test_robots_disallow_is_respected(nights: dict) -> None:
     assert nights["runs"][0].robots_refused == 1
 
 
-def test_off_domain_redirect_is_not_followed(nights: dict) -> None:
+def test_off_domain_redirect_is_refused_and_recorded(nights: dict) -> None:
+    """The redirect to another host is refused where it arrives (OffDomainRedirectMiddleware) and recorded
+    against the redirecting URL; Scrapy's own OffsiteMiddleware would drop it too, but silently."""
+    redirecting = nights["origin"] + "/go/elsewhere.html"
+    assert nights["errors"][nights["runs"][0].id].get(redirecting) == "offsite_redirect"
     assert nights["elsewhere_hits"] == []
 
 

@@ -21,8 +21,8 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.extensions import progress_row
+from crawler.launch import RESUMABLE_MARK, prepare_jobdir, profile_settings
 from crawler.middlewares import OffDomainRedirectMiddleware, retry_after_seconds
-from crawler.run import RESUMABLE_MARK, prepare_jobdir, profile_settings
 from crawler.spiders.base import failure_kind
 from crawler.spiders.discover import stored_links
 from sites.profiles import Profile

@@ -57,7 +57,7 @@ def test_the_walk_sees_lazy_imports(tmp_path: Path) -> None:
     """The checker itself: an import hidden inside a function is an arrow; the CLI's crawl door is not."""
     (tmp_path / "kb" / "cli").mkdir(parents=True)
     (tmp_path / "kb" / "probe.py").write_text("def f():\n    from crawler import settings\n", encoding="utf-8")
-    (tmp_path / "kb" / "cli" / "crawl_cmd.py").write_text("def f():\n    import crawler.run\n", encoding="utf-8")
+    (tmp_path / "kb" / "cli" / "crawl_cmd.py").write_text("def f():\n    import crawler.launch\n", encoding="utf-8")
     (tmp_path / "extract").mkdir()
     (tmp_path / "extract" / "x.py").write_text("import sqlmodel\nfrom . import y\n", encoding="utf-8")
     assert wrong_arrows(tmp_path) == ["kb/probe.py:2 imports crawler", "extract/x.py:1 imports sqlmodel"]

@@ -1,8 +1,8 @@
-"""crawler/redis.py: worker processes share one crawl through real Redis (scrapy-redis).
+"""crawler/shared: worker processes share one crawl through real Redis (scrapy-redis).
 
-A plain link-following Scrapy spider (written into tmp_path, run in its own processes) crawls the real
-sample site with crawler.redis.redis_settings; the assertions are on the site's own request log. The
-`kb crawl --redis` runs into PostgreSQL are in test_scaleout_kb.py.
+A plain link-following Scrapy spider with the shared-crawl mixin (written into tmp_path, run in its own
+processes) crawls the real sample site through the add-on; the assertions are on the site's own request
+log. The `kb crawl --redis` runs into PostgreSQL are in test_scaleout_kb.py.
 """
 
 from __future__ import annotations
@@ -28,9 +28,11 @@ from scrapy import Spider
 from scrapy.crawler import CrawlerProcess
 from scrapy.linkextractors import LinkExtractor
 
+from crawler.shared.spider import SharedCrawlSpider
+
 redis_url, job, out, *start_urls = sys.argv[1:]
 
-class Follow(Spider):
+class Follow(SharedCrawlSpider, Spider):
     name = "follow"
     allowed_domains = ["127.0.0.1", "127.0.0.2"]
     links = LinkExtractor(deny_extensions=[])
@@ -60,10 +62,10 @@ settings = {
 }
 if redis_url != "-":  # the add-on path: what `kb crawl --redis` and `scrapy crawl -s KB_REDIS_URL=` use
     settings.update({
-        "ADDONS": {"crawler.redis.RedisAddon": 0},
+        "ADDONS": {"crawler.shared.addon.RedisAddon": 0},
         "KB_REDIS_URL": redis_url,
         "KB_REDIS_JOB": job,
-        "KB_REDIS_IDLE_TIMEOUT": 1.5,
+        "MAX_IDLE_TIME_BEFORE_CLOSE": 1,
     })
 process = CrawlerProcess(settings)
 process.crawl(Follow)
@@ -165,8 +167,91 @@ def test_a_worker_that_joins_late_fetches_nothing_twice(tmp_path: Path, redis_ur
     assert hits[("portal", "/")] == 1 and hits[("city", "/")] == 1
 
 
+def wait_while_one_is_busy(redis_url: str, seconds: float, timeout: float = 60) -> None:
+    """Return once one worker has been idle ``seconds`` while the other was busy (read from the states
+    the workers publish); fail if a worker leaves meanwhile."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    deadline, idle_since = time.time() + timeout, None
+    while time.time() < deadline:
+        keys = list(client.scan_iter(f"{os.environ['KB_REDIS_PREFIX']}:*:workers"))
+        busy = sorted(state.split()[1] == b"1" for state in client.hgetall(keys[0]).values()) if keys else []
+        if idle_since is not None:
+            assert len(busy) == 2, "a worker left while the other was busy"
+        if busy == [False, True]:
+            idle_since = idle_since or time.time()
+            if time.time() - idle_since >= seconds:
+                return
+        elif len(busy) == 2:
+            idle_since = None
+        time.sleep(0.05)
+    raise AssertionError("never saw one worker idle while the other was busy")
+
+
+@pytest.mark.slow
+def test_a_worker_stays_while_another_is_busy(tmp_path: Path, redis_url: str) -> None:
+    """One start URL: one worker holds the crawl's only request (slow), the other finds the queue empty.
+    That one stays, past MAX_IDLE_TIME_BEFORE_CLOSE, until the first page's links come; then both share
+    the rest."""
+    with SampleSite(latency=3.0) as site:
+        home = site.url("portal", "/")
+        workers = [start_worker(tmp_path, redis_url, "follow:stay", n, [home]) for n in (1, 2)]
+        wait_while_one_is_busy(redis_url, 2.5)  # longer than MAX_IDLE_TIME_BEFORE_CLOSE (1 s) + 1 s
+        site.latency = 0.02
+        codes = [w.wait(timeout=60) for w in workers]
+        hits = page_hits(site)
+    logs = "\n".join((tmp_path / f"worker{n}.log").read_text()[-3000:] for n in (1, 2))
+    assert codes == [0, 0], logs
+    assert fetched(tmp_path, 1) and fetched(tmp_path, 2), logs
+    assert len(hits) > 20 and max(hits.values()) == 1
+
+
+def test_start_requests_travel_as_json_and_come_back_whole() -> None:
+    """The seeder's start requests go through the start-URL queue as JSON: validators, priority, meta,
+    callbacks and bytes that are not UTF-8 come back as they were."""
+    from scrapy import Request, Spider
+
+    from crawler.shared import codec
+    from crawler.shared.spider import SharedCrawlSpider
+
+    class Probe(SharedCrawlSpider, Spider):
+        name = "probe"
+
+        def page(self, response):  # type: ignore[no-untyped-def]
+            pass
+
+        def failed(self, failure):  # type: ignore[no-untyped-def]
+            pass
+
+    spider = Probe()
+    sent = Request(
+        "http://127.0.0.1:1/q/1.html",
+        callback=spider.page,
+        errback=spider.failed,
+        headers={"If-None-Match": '"v1"', "If-Modified-Since": "Sat, 01 Jan 2026 00:00:00 GMT"},
+        priority=-7,
+        meta={"page_url": "http://127.0.0.1:1/q/1.html", "known": True, "download_maxsize": 10},
+        body=b"\xff\x00caf\xc3\xa9",
+        method="POST",
+    )
+    data = codec.dumps(sent.to_dict(spider=spider))
+    got = spider.make_request_from_data(data.encode("utf-8"))
+    assert (got.url, got.method, got.body, got.priority, got.meta) == (
+        sent.url, sent.method, sent.body, sent.priority, sent.meta,
+    )
+    assert got.headers == sent.headers
+    assert got.callback == spider.page and got.errback == spider.failed
+    # what an operator may push by hand (scrapy-redis's format): a bare URL
+    bare = spider.make_request_from_data(b'{"url": "http://127.0.0.1:1/"}')
+    assert bare.url == "http://127.0.0.1:1/" and bare.method == "GET"
+    with pytest.raises(TypeError, match="does not fit in JSON"):
+        codec.dumps(Request("http://127.0.0.1:1/", meta={"seen": {1, 2}}).to_dict())
+
+
 def test_redis_settings_use_the_prefix_and_a_fresh_crawl(redis_url: str) -> None:
-    from crawler.redis import job_name, redis_settings
+    from crawler.shared.addon import redis_settings
+    from crawler.shared.join import job_name
 
     job = job_name("discover", ["http://127.0.0.1:1/", "http://127.0.0.2:1/"])
     assert job == job_name("discover", ["http://127.0.0.2:1/", "http://127.0.0.1:1/"])  # order-free
@@ -176,13 +261,16 @@ def test_redis_settings_use_the_prefix_and_a_fresh_crawl(redis_url: str) -> None
     a, b = first["KB_REDIS_CRAWL"], second["KB_REDIS_CRAWL"]
     assert a.seeder and not b.seeder and a.crawl_id == b.crawl_id  # the second joins the first
     assert first["SCHEDULER_QUEUE_KEY"].startswith(f"{prefix}:{job}:{a.crawl_id}")
+    assert first["REDIS_START_URLS_KEY"] == a.start_key and a.start_key.startswith(f"{prefix}:{job}:{a.crawl_id}")
     assert first["SCHEDULER_PERSIST"] is True and first["SCHEDULER_IDLE_BEFORE_CLOSE"] == 0
+    assert first["MAX_IDLE_TIME_BEFORE_CLOSE"] >= 1  # 0 would mean: never close
     other = redis_settings(redis_url, job_name("discover", ["http://127.0.0.3:1/"]))
     assert other["KB_REDIS_CRAWL"].seeder  # another job is another crawl
 
 
 def test_unreachable_redis_is_one_clear_error() -> None:
-    from crawler.redis import RedisUnavailable, check_redis, redis_settings
+    from crawler.shared.addon import redis_settings
+    from crawler.shared.join import RedisUnavailable, check_redis
 
     with pytest.raises(RedisUnavailable, match="cannot reach Redis at redis://127.0.0.1:9/0"):
         redis_settings("redis://127.0.0.1:9/0", "x")
@@ -210,8 +298,8 @@ class Probe(Spider):
 
 settings = {"ROBOTSTXT_OBEY": True, "LOG_LEVEL": "WARNING", "TELNETCONSOLE_ENABLED": False}
 if middleware == "fixed":
-    from crawler.redis import ROBOTS_FIX
-    settings["DOWNLOADER_MIDDLEWARES"] = ROBOTS_FIX
+    from crawler.robots import MIDDLEWARES
+    settings["DOWNLOADER_MIDDLEWARES"] = MIDDLEWARES
 process = CrawlerProcess(settings)
 process.crawl(Probe)
 process.start()
@@ -241,7 +329,7 @@ def test_every_request_waiting_for_robots_txt_obeys_it(tmp_path: Path) -> None:
 def test_spider_job_names_the_spider_and_its_targets() -> None:
     from scrapy import Spider
 
-    from crawler.redis import job_name, spider_job
+    from crawler.shared.join import job_name, spider_job
 
     class Discover(Spider):
         name = "discover"
@@ -254,8 +342,8 @@ def test_spider_job_names_the_spider_and_its_targets() -> None:
 
 def test_the_project_middlewares_survive_in_a_worker(redis_url: str) -> None:
     """`kb crawl --redis` lays redis_settings over the project's: the add-on merges, never replaces."""
-    from crawler.redis import RedisAddon, redis_settings
-    from crawler.run import crawl_settings
+    from crawler.launch import crawl_settings
+    from crawler.shared.addon import RedisAddon, redis_settings
 
     settings = crawl_settings(db="sqlite://", extra=redis_settings(redis_url, "discover:merge"))
     RedisAddon(crawler=None).update_settings(settings)
@@ -264,6 +352,6 @@ def test_the_project_middlewares_survive_in_a_worker(redis_url: str) -> None:
     assert downloader["crawler.robots.RobotsTxtMiddleware"] == 100
     assert downloader["scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware"] is None
     assert "crawler.pipelines.KBPipeline" in settings.getdict("ITEM_PIPELINES")
-    assert "crawler.redis.SharedCrawlWorker" in settings.getdict("EXTENSIONS")
+    assert "crawler.shared.workers.SharedCrawlWorker" in settings.getdict("EXTENSIONS")
     assert "crawler.extensions.Progress" in settings.getdict("EXTENSIONS")
     assert settings.get("SCHEDULER") == "scrapy_redis.scheduler.Scheduler"

@@ -35,6 +35,7 @@ from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed
 
 from crawler.robots import UNAVAILABLE
+from crawler.shared.spider import SharedCrawlSpider
 from extract import extract_page, garbage_reason
 from kb import clock
 from kb.runs import KnownPage
@@ -95,7 +96,7 @@ def failure_kind(failure: Failure) -> tuple[str, str]:
     return "error", detail
 
 
-class KBSpider(scrapy.Spider):
+class KBSpider(SharedCrawlSpider, scrapy.Spider):
     """Base spider: profile lookup, known pages, items from responses and failures."""
 
     def __init__(

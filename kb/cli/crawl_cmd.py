@@ -56,7 +56,7 @@ def crawl(
 ) -> None:
     """Crawl sites into the KB (exit 1 when the run failed: nothing fetched, or too many errors; 130 when
     it was stopped before the end)."""
-    from crawler.run import SPIDERS, run_crawl
+    from crawler.launch import SPIDERS, launch_crawl
     from kb import runs
     from kb.db import get_engine, resolve_url, session
     from kb.models import Run
@@ -76,14 +76,14 @@ def crawl(
     url = resolve_url(db)
     get_engine(url)  # a bad --db is one line here, before Scrapy starts
     if redis:
-        from crawler.redis import RedisUnavailable, check_redis
+        from crawler.shared.join import RedisUnavailable, check_redis
 
         try:
             check_redis(redis)
         except RedisUnavailable as exc:
             fail(str(exc))
 
-    outcome = run_crawl(
+    outcome = launch_crawl(
         spider,
         db=url,
         start_urls=urls,

@@ -1,4 +1,5 @@
-"""Run one crawl in this process: settings from one place, the run recorded by the pipeline.
+"""Launch one crawl in this process: settings from one place (project, profiles, command line); the
+KB's run is recorded by the pipeline, not here.
 
 Resume: with a job folder, Scrapy keeps its queue and seen-set there, but that state is only sound
 after a clean stop (Ctrl-C lets Scrapy finish in-flight work; SIGKILL does not). We mark a clean stop
@@ -119,7 +120,7 @@ def crawl_settings(
     return settings
 
 
-def run_crawl(
+def launch_crawl(
     spider: str = "discover",
     *,
     db: str,
@@ -143,7 +144,8 @@ def run_crawl(
     targets = list(start_urls) or ([site] if site else [])
     extra = dict(extra_settings or {})
     if redis:
-        from crawler.redis import job_name, redis_settings
+        from crawler.shared.addon import redis_settings
+        from crawler.shared.join import job_name
 
         extra.update(redis_settings(redis, job_name(spider, targets)))
     resumed, note = False, ""
