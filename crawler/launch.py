@@ -20,6 +20,8 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
+from crawler.politeness import site_settings
+from crawler.render import needs_browser, render_settings
 from sites import profiles
 
 RESUMABLE_MARK = "kb-resumable"
@@ -56,32 +58,21 @@ def prepare_jobdir(jobdir: Path, resume: bool) -> tuple[bool, str]:
 
 
 def profile_settings(chosen: Sequence[profiles.Profile], *, delay_given: bool) -> dict[str, Any]:
-    """Scrapy settings from the site profiles' ``politeness`` tables.
-
-    One profile (``--site``): its overrides apply to the whole crawl. Several (start URLs on several
-    sites): each site's DOWNLOAD_DELAY / CONCURRENT_REQUESTS_PER_DOMAIN becomes a download slot of its
-    own host(s), so a slow official site is not hammered at the portal's pace. ``--delay`` given on the
-    command line wins over a profile's delay.
+    """Scrapy settings from the site profiles' ``politeness`` tables: each site's on its own download
+    slot (``crawler.politeness``), never crawl-wide, so a slow official site is not asked at the
+    portal's pace and the portal not at the official site's. ``--delay`` wins over a profile's delay.
     """
-    out: dict[str, Any] = {}
-    with_rules = [p for p in chosen if p.politeness]
-    if len(chosen) == 1 and with_rules:
-        out.update(with_rules[0].politeness)
-    slots: dict[str, dict[str, Any]] = {}
-    for profile in with_rules:
-        slot: dict[str, Any] = {}
-        if "DOWNLOAD_DELAY" in profile.politeness and not delay_given:
-            slot["delay"] = float(profile.politeness["DOWNLOAD_DELAY"])
-        if "CONCURRENT_REQUESTS_PER_DOMAIN" in profile.politeness:
-            slot["concurrency"] = int(profile.politeness["CONCURRENT_REQUESTS_PER_DOMAIN"])
-        for host in profile.hosts:
-            if slot:
-                slots[host] = slot
-    if slots:
-        out["DOWNLOAD_SLOTS"] = slots
-    if delay_given:
-        out.pop("DOWNLOAD_DELAY", None)
-    return out
+    return site_settings(chosen, delay_given=delay_given)
+
+
+def chosen_profiles(sites: Sequence[str], start_urls: Sequence[str]) -> list[profiles.Profile]:
+    """The crawl's site profiles: those named, then those of start URLs no named one covers."""
+    named = [profiles.get(name) for name in sites]
+    found = {p.name: p for p in named}
+    for url in start_urls:
+        if len(named) != 1 and not any(p.matches(url) for p in named):
+            found.setdefault(profiles.for_url(url).name, profiles.for_url(url))
+    return list(found.values())
 
 
 def crawl_settings(
@@ -125,7 +116,7 @@ def launch_crawl(
     *,
     db: str,
     start_urls: Sequence[str] = (),
-    site: str | None = None,
+    site: str | Sequence[str] | None = None,
     max_pages: int | None = None,
     delay: float | None = None,
     jobdir: Path | None = None,
@@ -141,7 +132,8 @@ def launch_crawl(
     ``announce`` hears what happens to the job folder (resumed / started over) before the crawl starts,
     so an operator sees it even if this crawl is killed in turn.
     """
-    targets = list(start_urls) or ([site] if site else [])
+    sites = [site] if isinstance(site, str) else list(site or [])
+    targets = list(start_urls) or sites
     extra = dict(extra_settings or {})
     if redis:
         from crawler.shared.addon import redis_settings
@@ -155,11 +147,7 @@ def launch_crawl(
         resumed, note = prepare_jobdir(jobdir, resume)
         if note and announce:
             announce(note)
-    chosen = (
-        [profiles.get(site)]
-        if site
-        else list({profiles.for_url(u).name: profiles.for_url(u) for u in start_urls}.values())
-    )
+    chosen = chosen_profiles(sites, start_urls)
     settings = crawl_settings(
         db=db,
         delay=delay,
@@ -169,9 +157,12 @@ def launch_crawl(
         extra=extra,
         site_settings=profile_settings(chosen, delay_given=delay is not None),
     )
+    if needs_browser(chosen):  # scrapy-playwright's handler, for this crawl only
+        for key, value in render_settings(settings).items():
+            settings.set(key, value, priority="cmdline")
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(spider)
-    kwargs: dict[str, Any] = {"start_url": list(start_urls), "site": site, **(spider_args or {})}
+    kwargs: dict[str, Any] = {"start_url": list(start_urls), "site": sites, **(spider_args or {})}
     process.crawl(crawler, **kwargs)
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}

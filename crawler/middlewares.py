@@ -62,6 +62,10 @@ class BackoffRetryMiddleware(RetryMiddleware):
         self.floor = settings.getfloat("DOWNLOAD_DELAY", 0.0)
         self.raised: dict[int, float] = {}  # id() of slots whose delay a backoff raised -> their jitter
 
+    def base(self, request: Request) -> float:
+        """The first retry's wait: the request's site's (crawler.politeness), else the crawl's."""
+        return float(request.meta.get("kb_backoff_base", self.backoff_base))
+
     def _raise(self, request: Request, wait: float) -> None:
         slot = _slot(self.crawler, request)
         if slot is not None and slot.delay < wait:
@@ -73,8 +77,9 @@ class BackoffRetryMiddleware(RetryMiddleware):
         slot = _slot(self.crawler, request)
         if slot is None or id(slot) not in self.raised:
             return
-        slot.delay = max(self.floor, slot.delay / 2)
-        if slot.delay <= self.floor + 1e-3:
+        floor = float(request.meta.get("kb_delay_floor", self.floor))  # the site's own (crawler.politeness)
+        slot.delay = max(floor, slot.delay / 2)
+        if slot.delay <= floor + 1e-3:
             slot.jitter = self.raised.pop(id(slot))
 
     async def process_response(  # type: ignore[override]
@@ -85,10 +90,10 @@ class BackoffRetryMiddleware(RetryMiddleware):
                 self._recover(request)
             return response
         wait = retry_after_seconds(response.headers.get(b"Retry-After"))
-        if wait is not None and wait > self.retry_after_max:
+        if wait is not None and wait > float(request.meta.get("kb_retry_after_max", self.retry_after_max)):
             return response
         if wait is None:
-            wait = self.backoff_base * (2 ** request.meta.get("retry_times", 0))
+            wait = self.base(request) * (2 ** request.meta.get("retry_times", 0))
         retry = self._retry(request, f"HTTP {response.status}")
         if retry is None:
             return response
@@ -102,7 +107,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
         a site that is struggling gets breathing room instead of three quick hits."""
         retry = super().process_exception(request, exception)
         if isinstance(retry, Request):
-            await self._back_off(request, self.backoff_base * (2 ** request.meta.get("retry_times", 0)))
+            await self._back_off(request, self.base(request) * (2 ** request.meta.get("retry_times", 0)))
         return retry
 
     async def _back_off(self, request: Request, wait: float) -> None:

@@ -17,7 +17,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from sqlmodel import Session, select
 
-from kb import runs
+from kb import run_sites, runs
 from kb.db import session
 from kb.ingest import ingest
 from kb.models import Run
@@ -116,16 +116,30 @@ class KBPipeline:
                         "runs %s were left running by a process that is gone: now interrupted", closed
                     )
         self.crawler.stats.set_value("kb/run_id", self.run_id)
+        expected = getattr(spider, "sites_expected", None)
+        if self.run_id is not None and expected is not None:
+            with session(self.db) as s:
+                run_sites.ensure(s, self.run_id, expected())
+
+    def site_of(self, item: Snapshot) -> str:
+        site_of = getattr(self.crawler.spider, "site_of", None)
+        return site_of(item.url) if site_of else item.site
 
     def process_item(self, item: Snapshot, spider: Spider | None = None) -> Snapshot:
         stats = self.crawler.stats
+        site = self.site_of(item)
         with session(self.db) as s:
             if item.error == "robots":
                 runs.record_error(s, self.run_id, item.url, "robots", item.error_detail)
                 runs.count(s, self.run_id, "robots_refused", fetched=False)
+                run_sites.count(s, self.run_id, site, "robots_refused", fetched=False)
                 stats.inc_value("kb/robots_refused")
                 return item
             result = ingest(s, item, self.run_id)
+            error = None
+            if result.outcome == "failed":
+                error = item.error or (f"http_{item.status}" if item.status else "ingest_error")
+            run_sites.count(s, self.run_id, site, result.outcome, error=error)
         stats.inc_value(f"kb/{result.outcome}")
         stats.inc_value("kb/ingested")
         return item
@@ -144,6 +158,9 @@ class KBPipeline:
             s.commit()
             if self.owns_run:
                 status = "interrupted" if reason == "shutdown" else None
+                sites = run_sites.finish(s, self.run_id, interrupted=status == "interrupted")
                 if status is None and nothing_to_do(run, self.crawler.stats.get_stats()):
                     status = "ok"  # a refresh with nothing due, a sitemap with nothing new: a quiet night
+                # several sites: the run fails only when all did (each failed one is marked in its row)
+                status = status or run_sites.run_status(sites)
                 runs.finish_run(s, self.run_id, status)

@@ -65,6 +65,7 @@ LOG_LEVEL = os.environ.get("KB_LOG_LEVEL", "WARNING")
 DOWNLOADER_MIDDLEWARES = {
     # Scrapy's robots.txt middleware lets concurrent waiters through: ours instead (crawler.robots says how).
     **robots.MIDDLEWARES,
+    "crawler.politeness.SitePolitenessMiddleware": 50,  # each site's profile politeness, into request meta
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     "crawler.middlewares.CrawlDelayMiddleware": 560,
@@ -75,6 +76,8 @@ ADDONS = {"crawler.shared.addon.RedisAddon": 0}
 ITEM_PIPELINES = {"crawler.pipelines.KBPipeline": 300}
 EXTENSIONS = {
     "crawler.extensions.Progress": 500,
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "crawler.politeness.SiteAutoThrottle": 0,  # AutoThrottle with each site's own floor and ceiling
     "scrapy.extensions.remote_control.RemoteControl": None,  # no listening port on a crawler
 }
 

@@ -49,6 +49,35 @@ class Run(SQLModel, table=True):
     args: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))  # JSON
 
 
+class RunSite(SQLModel, table=True):
+    """One site's part of a crawl run: its counts (``kb.runs.RUN_COUNTS``), errors by kind, and status.
+
+    A crawl over many sites fails site by site (``kb.run_sites``): one site's robots.txt answering 500
+    marks that site failed while the others finish.
+    """
+
+    __tablename__ = "run_site"
+    __table_args__ = (UniqueConstraint("run_id", "site"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="run.id")
+    site: str  # the profile's name; for pages no profile covers, their host[:port]
+    status: str = "running"  # running | ok | failed | interrupted
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))  # why it failed
+    fetched: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    not_modified: int = 0
+    gone: int = 0
+    failed: int = 0
+    robots_refused: int = 0
+    duplicates: int = 0
+    conflicts: int = 0
+    off_topic: int = 0
+    errors: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))  # JSON {kind: n}
+
+
 class Body(SQLModel, table=True):
     """A raw response body, stored once per distinct body (sha256), zlib-compressed."""
 

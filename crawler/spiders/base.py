@@ -34,6 +34,7 @@ from twisted.internet.error import (
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed
 
+from crawler.render import render_meta
 from crawler.robots import UNAVAILABLE
 from crawler.shared.spider import SharedCrawlSpider
 from extract import extract_page, garbage_reason
@@ -103,19 +104,21 @@ class KBSpider(SharedCrawlSpider, scrapy.Spider):
         self,
         *args: Any,
         start_url: str | list[str] | None = None,
-        site: str | None = None,
+        site: str | list[str] | None = None,
         known: list[KnownPage] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.site_name = site
-        self.start_urls_given = [canonicalize(u) for u in split_urls(start_url)]
-        profile = profiles.get(site) if site else None
-        if profile and not self.start_urls_given:
-            self.start_urls_given = [canonicalize(u) for u in profile.start_urls]
+        self.site_names = split_urls(site)  # one or more profiles (``-a site=a,b`` or ``--site`` repeated)
+        self.site_profiles = [profiles.get(name) for name in self.site_names]
+        given = [canonicalize(u) for u in split_urls(start_url)]
+        self.start_urls_given = list(given)
         hosts: list[str] = []
-        if profile:
+        for profile in self.site_profiles:
             hosts += list(profile.allowed_domains or profile.hosts)
+            # a site starts at its profile's start URLs unless URLs on its hosts were given
+            if not any(profile.matches(u) for u in given) and (len(self.site_profiles) > 1 or not given):
+                self.start_urls_given += [canonicalize(u) for u in profile.start_urls]
         hosts += [urlsplit(u).hostname or "" for u in self.start_urls_given]
         self.allowed_domains = sorted({h for h in hosts if h})
         self._known_arg = known
@@ -133,7 +136,7 @@ class KBSpider(SharedCrawlSpider, scrapy.Spider):
             from kb.runs import known_pages
 
             with session(self.settings.get("KB_DB_URL")) as s:
-                self._known_arg = known_pages(s, site=self.site_name)
+                self._known_arg = [k for name in self.site_names or [None] for k in known_pages(s, site=name)]
         self.known = {k.url: k for k in self._known_arg if self.in_scope(k.url)}
         self.body_hashes = self._body_hashes()
 
@@ -190,7 +193,9 @@ class KBSpider(SharedCrawlSpider, scrapy.Spider):
         self.requested.add(url)
         headers = {}
         known = self.known.get(url)
-        if known is not None and known.status != "gone":
+        if self.profile_for(url).renders(url):  # through the browser, unconditionally: a script-built page's shell vouches for nothing
+            meta = {**render_meta(), **(meta or {})}
+        elif known is not None and known.status != "gone":
             if known.etag:
                 headers["If-None-Match"] = known.etag
             if known.last_modified:
@@ -207,8 +212,29 @@ class KBSpider(SharedCrawlSpider, scrapy.Spider):
 
     # --- items ------------------------------------------------------------------------------------
 
+    @property
+    def site_name(self) -> str | None:
+        """The crawl's site profiles as the run records them (``a,b`` for several), None for none."""
+        return ",".join(self.site_names) or None
+
     def profile_for(self, url: str) -> profiles.Profile:
-        return profiles.get(self.site_name) if self.site_name else profiles.for_url(url)
+        """The named site whose hosts cover ``url`` (the one named, when one is), else by URL."""
+        if len(self.site_profiles) == 1:
+            return self.site_profiles[0]
+        for profile in self.site_profiles:
+            if profile.matches(url):
+                return profile
+        return profiles.for_url(url)
+
+    def site_of(self, url: str) -> str:
+        """The site a URL counts under in the run (``kb.run_sites``): its profile's name, or for a
+        page no profile covers its host[:port], so two unknown sites fail apart."""
+        profile = self.profile_for(url)
+        return profile.name if profile.name != "generic" else (urlsplit(url).netloc or "generic")
+
+    def sites_expected(self) -> list[str]:
+        """The sites this crawl sets out to fetch: every site named, and the sites of its start URLs."""
+        return sorted({*self.site_names, *(self.site_of(u) for u in self.start_urls_given)})
 
     def snapshot(self, url: str, status: int, **fields: Any) -> Snapshot:
         profile = self.profile_for(url)

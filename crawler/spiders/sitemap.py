@@ -17,7 +17,6 @@ from scrapy.spiders import SitemapSpider as ScrapySitemapSpider
 from crawler.spiders.base import KBSpider
 from kb import clock
 from kb.snapshot import Snapshot
-from sites import profiles
 from sites.urls import canonicalize
 
 # The sitemap protocol allows 50 MB uncompressed; pages keep DOWNLOAD_MAXSIZE. Also bounds gunzip.
@@ -32,11 +31,14 @@ class SitemapSpider(KBSpider, ScrapySitemapSpider):
         from crawler.spiders.base import split_urls
 
         urls = split_urls(sitemap_url)
-        if not urls and self.site_name:
-            urls = list(profiles.get(self.site_name).sitemaps)
-        if not urls:  # robots.txt names the sitemaps
-            urls = sorted(
-                {f"{urlsplit(u).scheme}://{urlsplit(u).netloc}/robots.txt" for u in self.start_urls_given}
+        if not urls:  # each site's profile sitemaps; for a site without, its robots.txt names them
+            urls = [u for p in self.site_profiles for u in p.sitemaps]
+            urls += sorted(
+                {
+                    f"{urlsplit(u).scheme}://{urlsplit(u).netloc}/robots.txt"
+                    for u in self.start_urls_given
+                    if not self.profile_for(u).sitemaps
+                }
             )
         self.sitemap_urls = urls
         self.skipped_unmodified = 0

@@ -15,7 +15,11 @@ from kb.cli.app import DbOption, app, console, err_console, fail
 @app.command()
 def crawl(
     site: Annotated[
-        str | None, typer.Option("--site", help="Crawl a site by its profile (NAME.toml in sites/profiles/ or KB_PROFILE_DIRS).")
+        list[str] | None,
+        typer.Option(
+            "--site",
+            help="Crawl a site by its profile (NAME.toml in sites/profiles/ or KB_PROFILE_DIRS); repeat for several at once.",
+        ),
     ] = None,
     start_url: Annotated[
         list[str] | None,
@@ -54,25 +58,35 @@ def crawl(
     ] = None,
     db: DbOption = None,
 ) -> None:
-    """Crawl sites into the KB (exit 1 when the run failed: nothing fetched, or too many errors; 130 when
-    it was stopped before the end)."""
+    """Crawl sites into the KB: several at once, each at its own pace, in one run.
+
+    Exit codes: 0 every site done; 3 some sites failed (robots.txt unavailable, nothing fetched, most
+    fetches failed: named on stderr and in the run's sites table), the others done; 1 the run failed
+    (every site failed); 2 bad usage; 130 stopped before the end (Ctrl-C, SIGTERM)."""
     from crawler.launch import SPIDERS, launch_crawl
-    from kb import runs
+    from kb import run_sites, runs
     from kb.db import get_engine, resolve_url, session
     from kb.models import Run
     from sites import profiles
 
     if spider not in SPIDERS:
         fail(f"--spider must be one of {', '.join(SPIDERS)}, not {spider!r}")
-    profile = profiles.require(site) if site else None  # unknown or broken: one line, exit 2
+    sites = list(dict.fromkeys(site or []))
+    chosen = [profiles.require(name) for name in sites]  # unknown or broken: one line, exit 2
     urls = list(start_url or [])
     for url in urls:
         if not url.startswith(("http://", "https://")):
             fail(f"--start-url must be an http(s) URL, not {url!r}")
-    if spider == "discover" and not urls and not (profile and profile.start_urls):
-        fail("discover needs --start-url URL or a --site whose profile has start_urls")
-    if spider == "sitemap" and not urls and not (profile and (profile.sitemaps or profile.start_urls)):
-        fail("sitemap needs --start-url URL (its robots.txt names the sitemaps) or a --site whose profile has sitemaps or start_urls")
+    for profile in chosen if spider != "refresh" else []:
+        if len(chosen) == 1 and urls:
+            break  # one site: the start URLs given are its
+        if not any(profile.matches(u) for u in urls) and not profile.start_urls and not (
+            spider == "sitemap" and profile.sitemaps
+        ):
+            what = "sitemaps or start_urls" if spider == "sitemap" else "start_urls"
+            fail(f"{spider}: site {profile.name!r} has no {what} (give --start-url URL on its hosts)")
+    if spider in ("discover", "sitemap") and not urls and not chosen:
+        fail(f"{spider} needs --start-url URL or --site NAME")
     url = resolve_url(db)
     get_engine(url)  # a bad --db is one line here, before Scrapy starts
     if redis:
@@ -87,7 +101,7 @@ def crawl(
         spider,
         db=url,
         start_urls=urls,
-        site=site,
+        site=sites,
         max_pages=max_pages,
         delay=delay,
         jobdir=jobdir,
@@ -104,6 +118,7 @@ def crawl(
     if outcome.run_id is None:
         fail("the crawl did not start (see the log above)")
     with session(url) as s:
+        sites_done = run_sites.of_runs(s, [outcome.run_id]).get(outcome.run_id, [])
         run = s.get(Run, outcome.run_id)
         assert run is not None
         table = Table(title=f"run {run.id}: {run.spider} ({outcome.finish_reason})", title_justify="left")
@@ -127,7 +142,30 @@ def crawl(
             )
             err_console.print(f"kb: crawl stopped before the end; {hint}", highlight=False)
         status = runs.run_status(run) if run.status == "running" else run.status
+        if len(sites_done) > 1:
+            console.print(sites_table(sites_done))
+        failed = [r for r in sites_done if r.status == "failed"]
+        if failed:
+            names = "; ".join(f"{r.site} ({r.note})" for r in failed)
+            line = f"kb: {len(failed)} of {len(sites_done)} sites failed: {names}"
+            err_console.print(line, highlight=False, soft_wrap=True)  # one line: kb-nightly's log greps it
     if status == "failed":
         raise typer.Exit(1)
     if status == "interrupted":
         raise typer.Exit(130)  # stopped (Ctrl-C, SIGTERM from a timeout): a nightly must not read it as ok
+    if failed:
+        raise typer.Exit(EXIT_SITES_FAILED)
+
+
+EXIT_SITES_FAILED = 3  # some sites failed, the others were crawled (scheduled/kb-nightly reads it)
+
+
+def sites_table(rows: list) -> Table:  # list[kb.models.RunSite]
+    """One line per site of the run: status, the main counts, why it failed."""
+    counts = ("fetched", "new", "changed", "failed")
+    table = Table(title="sites", title_justify="left")
+    for col in ("site", "status", *counts, "note"):
+        table.add_column(col, justify="right" if col in counts else "left", overflow="fold")
+    for r in rows:
+        table.add_row(r.site, r.status, *(str(getattr(r, c)) for c in counts), r.note)
+    return table

@@ -58,6 +58,8 @@ class Profile:
     gone_after: int = 1  # 404/410 answers in a row before a page counts as gone
     off_topic_hops: int = 1
     politeness: dict[str, Any] = field(default_factory=dict)  # Scrapy setting overrides
+    render: str = "plain"  # "browser": every page through headless Chromium (schema.RENDER)
+    render_patterns: tuple[str, ...] = ()  # regexes on the URL path: only these pages rendered
 
     def matches(self, url: str) -> bool:
         return bool(self.hosts) and in_domains(url, self.hosts)
@@ -68,6 +70,13 @@ class Profile:
             return None
         path = urlsplit(url).path
         return any(re.search(p, path) for p in self.qa_patterns)
+
+    def renders(self, url: str) -> bool:
+        """True when ``url`` must be fetched by a browser (its links and answer come from scripts)."""
+        if self.render == "browser":
+            return True
+        path = urlsplit(url).path
+        return any(re.search(p, path) for p in self.render_patterns)
 
     def is_ignored(self, url: str) -> bool:
         path = urlsplit(url).path

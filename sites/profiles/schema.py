@@ -49,6 +49,11 @@ Rule = Callable[[Any], str | None]  # what is wrong with one value ("must be ...
 Found = list[tuple[str, str | None]]  # (message, the offending element's text, to find its line)
 Check = Callable[[str, Any], tuple[Any, Found]]  # key, value -> (clean value, problems)
 
+# How a site's pages are fetched: a plain HTTP request, or rendered in headless Chromium (scripts run)
+# for sites whose links and answers exist only after their scripts run. ``render_patterns`` renders
+# only the pages whose path matches.
+RENDER = ("plain", "browser")
+
 _HOST = re.compile(r"^[^\s/:@?#A-Z]+$")
 
 
@@ -81,6 +86,12 @@ def _number(low: float, *, above: bool = False) -> Rule:
         return None
 
     return rule
+
+
+def _render(value: Any) -> str | None:
+    if value in RENDER:
+        return None
+    return f"must be {' or '.join(repr(r) for r in RENDER)}, not {value!r}"
 
 
 def _flag(value: Any) -> str | None:
@@ -191,6 +202,8 @@ SCHEMA: dict[str, Check] = {
     "gone_after": _scalar(_whole(1)),
     "off_topic_hops": _scalar(_whole(0)),
     "politeness": _politeness,
+    "render": _scalar(_render),
+    "render_patterns": _strings(_regex),
 }
 
 
