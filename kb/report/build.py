@@ -6,15 +6,17 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from sqlmodel import Session
 
+from kb import run_sites
 from kb.export import generated_at, stamp
-from kb.models import Run
+from kb.models import Run, RunSite
 from kb.report import sections as registry
 from kb.report.health import health
-from kb.report.model import Changed, Report, RunRow, Section, Summary, Window
+from kb.report.model import Changed, Report, RunRow, Section, SiteRow, Summary, Window
 from kb.report.window import Facts, read_facts, run_time
 from kb.runs import RUN_COUNTS
 
@@ -33,7 +35,7 @@ def window(facts: Facts) -> Window:
     )
 
 
-def run_row(run: Run) -> RunRow:
+def run_row(run: Run, sites: list[RunSite] | None = None) -> RunRow:
     assert run.id is not None
     return RunRow(
         id=run.id,
@@ -44,6 +46,10 @@ def run_row(run: Run) -> RunRow:
         started_at=stamp(run.started_at),
         finished_at=stamp(run.finished_at),
         counts={k: getattr(run, k) for k in RUN_COUNTS},
+        sites=[
+            SiteRow(r.site, r.status, r.note, run_sites.counts(r), json.loads(r.errors or "{}"))
+            for r in sites or []
+        ],
     )
 
 
@@ -87,12 +93,16 @@ def build_report(
         for spec in registry.SECTIONS
     ]
     to = facts.to
+    by_run = run_sites.of_runs(session, [r.id for r in facts.runs if r.id is not None])
+    rows = [run_row(r, by_run.get(r.id or 0)) for r in facts.runs]
+    told = summary(sections, facts.runs)
+    told.sites_failed = sorted({s.site for r in rows if r.kind == "crawl" for s in r.sites if s.status == "failed"})
     return Report(
         report_version=REPORT_VERSION,
         generated_at=stamp(to.finished_at) if to is not None and to.finished_at else generated_at(session),
         window=window(facts),
-        summary=summary(sections, facts.runs),
+        summary=told,
         sections=sections,
-        runs=[run_row(r) for r in facts.runs],
+        runs=rows,
         health=health(session, to),
     )

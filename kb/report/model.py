@@ -153,6 +153,18 @@ class Summary:
     run_not_modified: int
     run_failed: int
     line: str
+    sites_failed: list[str] = field(default_factory=list)  # sites a crawl run of the window failed on
+
+
+@dataclass
+class SiteRow:
+    """One site's part of a crawl run (``kb.run_sites``): its status, why it failed, its counts."""
+
+    site: str
+    status: str
+    note: str
+    counts: dict[str, int]
+    errors: dict[str, int]
 
 
 @dataclass
@@ -167,6 +179,7 @@ class RunRow:
     started_at: str | None
     finished_at: str | None
     counts: dict[str, int]
+    sites: list[SiteRow] = field(default_factory=list)  # by site name; none for runs before them
 
 
 @dataclass

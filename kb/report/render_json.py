@@ -45,9 +45,15 @@ def summary_dict(s: Summary) -> dict[str, Any]:
 
 
 def run_dict(r: RunRow) -> dict[str, Any]:
+    """A run's fields with its counts beside them; its sites (each with its counts beside) last."""
     out = plain(r)
     del out["counts"]
-    return {**out, **r.counts}
+    sites = [
+        {"site": s.site, "status": s.status, "note": s.note, **s.counts, "errors": s.errors}
+        for s in r.sites
+    ]
+    del out["sites"]
+    return {**out, **r.counts, "sites": sites}
 
 
 def report_dict(report: Report) -> dict[str, Any]:

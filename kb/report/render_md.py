@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kb.diff import KEPT, excerpt, widen_numbers, word_diff
-from kb.report.model import Added, Changed, Cleared, Conflict, EntryItem, Merged, Report
+from kb.report.model import Added, Changed, Cleared, Conflict, EntryItem, Merged, Report, RunRow
 from kb.report.render_html import safe_href
 
 MAX_ITEMS = 30
@@ -109,6 +109,17 @@ LINES: dict[str, Callable[[Any, Digest], list[str]]] = {
 }
 
 
+def site_lines(run: RunRow) -> list[str]:
+    """A run's sites as a Markdown table: a failed one shows why."""
+    cols = ("fetched", "new", "changed", "failed")
+    lines = [f"Sites of run #{run.id}:", "", f"| site | status | {' | '.join(cols)} | why |", "|---|---|" + "---:|" * len(cols) + "---|"]
+    for s in run.sites:
+        status = f"**{s.status}**" if s.status == "failed" else s.status
+        counts = " | ".join(str(s.counts[c]) for c in cols)
+        lines.append(f"| {md(s.site)} | {status} | {counts} | {md(s.note)} |")
+    return [*lines, ""]
+
+
 def render_markdown(report: Report, html_name: str | None = None) -> str:
     """The digest; ``html_name`` (e.g. report.html) is where full diffs are said to be."""
     digest = Digest(f"`{html_name}`" if html_name else "the HTML report (`kb report --format html`)")
@@ -134,6 +145,9 @@ def render_markdown(report: Report, html_name: str | None = None) -> str:
             )
         )
         lines.append("")
+    for run in report.runs:
+        if run.sites:
+            lines.extend(site_lines(run))
     full = f"Full report with diffs and the health chart: {digest.where}."
     lines.append(full if digest.capped or html_name else "")
     return "\n".join(lines).rstrip() + "\n"
