@@ -34,7 +34,7 @@ with open(os.environ["STUB_CALLS"], "a", encoding="utf-8") as fh:
 print("stub kb", *args)
 if args and args[0] == os.environ.get("STUB_FAIL"):
     print("stub: this step fails", file=sys.stderr)
-    sys.exit(1)
+    sys.exit(int(os.environ.get("STUB_FAIL_CODE", "1")))
 if "--out" in args:
     out = Path(args[args.index("--out") + 1])
     if args[0] == "report" and out.suffix == ".json":
@@ -104,10 +104,9 @@ def test_quiet_run_does_every_step_in_order_into_a_dated_folder(env: dict[str, s
     assert result.returncode == 0, result.stderr
     assert result.stdout == "" and result.stderr == ""  # quiet for cron
     steps = [c[0] for c in calls(env)]
-    assert steps == ["crawl", "crawl", "flags", "export", "report", "report", "report"]
-    assert calls(env)[0][:3] == ["crawl", "--site", "sample-portal"]
-    assert calls(env)[1][:3] == ["crawl", "--site", "sample-city"]
-    assert calls(env)[2] == ["flags", "--refresh"]
+    assert steps == ["crawl", "flags", "export", "report", "report", "report"]
+    assert calls(env)[0] == ["crawl", "--site", "sample-portal", "--site", "sample-city"]  # one crawl, both at once
+    assert calls(env)[1] == ["flags", "--refresh"]
     out = Path(env["KB_OUT_DIR"])
     (name,) = run_dirs(out)
     run_dir = out / name
@@ -115,11 +114,11 @@ def test_quiet_run_does_every_step_in_order_into_a_dated_folder(env: dict[str, s
         p.name for p in run_dir.iterdir()
     }
     # every report covers this run's window, given as --since (all of its crawls, not only the last)
-    for c in calls(env)[4:]:
+    for c in calls(env)[3:]:
         assert c[c.index("--out") + 1].startswith(str(run_dir))
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", c[c.index("--since") + 1])
     log = (run_dir / "run.log").read_text()
-    assert "stub kb crawl --site sample-portal" in log and "[done] exit 0" in log
+    assert "stub kb crawl --site sample-portal --site sample-city" in log and "[done] exit 0" in log
     assert (out / "latest").resolve() == run_dir.resolve()
     assert (out / "runs.log").read_text().split("\t")[:3] == [name, "0", "ok"]
     assert notified(env) == ""  # nothing for editors: no message
@@ -136,6 +135,22 @@ def test_editors_get_the_summary_when_there_is_something_to_do(env: dict[str, st
     assert "status=ok" in message
     assert "2 new, 1 changed (3000元 → 4000元)" in message
     assert "report.html" in message
+
+
+def test_some_sites_failing_is_exit_14_after_every_step(env: dict[str, str]) -> None:
+    """kb crawl's exit 3 (some sites failed, the others crawled): the night goes on to the report,
+    `latest` moves, and the exit code and the message name the failed sites."""
+    env.update(STUB_FAIL="crawl", STUB_FAIL_CODE="3", STUB_SUMMARY=json.dumps({**BUSY, "sites_failed": ["down-city"]}))
+    result = run(env)
+    assert result.returncode == 14, result.stderr
+    assert [c[0] for c in calls(env)] == ["crawl", "flags", "export", "report", "report", "report"]
+    assert "sites failed: down-city" in result.stderr
+    out = Path(env["KB_OUT_DIR"])
+    (name,) = run_dirs(out)
+    assert (out / "latest").resolve() == (out / name).resolve()
+    assert (out / "runs.log").read_text().split("\t")[:3] == [name, "14", "partial"]
+    message = notified(env)
+    assert "status=partial" in message and "down-city" in message and "2 new, 1 changed" in message
 
 
 @pytest.mark.parametrize(("step", "code"), [("crawl", 10), ("flags", 11), ("export", 12), ("report", 13)])

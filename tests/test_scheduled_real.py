@@ -96,3 +96,38 @@ def test_two_nights_of_the_shipped_env_example(tmp_path: Path) -> None:
     log = (dirs[1] / "run.log").read_text()
     for step in ("[crawl] exit 0", "[flags] exit 0", "[export] exit 0", "[report] exit 0", "[done] exit 0"):
         assert step in log
+
+
+def test_a_night_of_three_sites_one_down_exits_14_with_the_good_two_done(tmp_path: Path) -> None:
+    """KB_SITES names both sample sites and one whose robots.txt answers 500: one crawl of all three,
+    the good two crawled and reported, the bad one named in the report's sites table, exit 14."""
+    from tests.downsite import DownSite
+    from tests.test_crawl_sites import site_profiles
+
+    out = tmp_path / "runs"
+    with SampleSite(edition=1) as site, DownSite(robots_status=500) as down:
+        site_profiles(tmp_path / "profiles", site, down)
+        env_file = tmp_path / "yibao-kb.env"
+        env_file.write_text(
+            f"DATABASE_URL=sqlite:///{tmp_path / 'kb.sqlite'}\nKB_PROFILE_DIRS={tmp_path / 'profiles'}\n"
+            f'KB_SITES="sample-portal sample-city down-city"\nKB_CRAWL_ARGS="--delay 0"\n'
+            f"KB_OUT_DIR={out}\nKB_BIN={KB}\nKB_PYTHON={sys.executable}\n",
+            encoding="utf-8",
+        )
+        result = night(env_file)
+
+    assert result.returncode == 14, result.stderr
+    assert "sites failed: down-city" in result.stderr
+    assert set(down.paths) == {"/robots.txt"}
+    report = json.loads((out / "latest" / "report.json").read_text(encoding="utf-8"))
+    assert report["summary"]["sites_failed"] == ["down-city"]
+    (run,) = [r for r in report["runs"] if r["kind"] == "crawl"]  # one crawl for the three sites
+    sites = {s["site"]: s for s in run["sites"]}
+    assert sites["down-city"]["status"] == "failed" and "robots.txt unavailable" in sites["down-city"]["note"]
+    assert sites["sample-portal"]["status"] == sites["sample-city"]["status"] == "ok"
+    assert len(report["added"]) == sites["sample-portal"]["new"] + sites["sample-city"]["new"] > 20
+    html = (out / "latest" / "report.html").read_text(encoding="utf-8")
+    assert '<tr class="failed"><td>down-city</td><td>failed</td>' in html
+    log = (out / "latest" / "run.log").read_text()
+    assert log.count("[crawl] start") == 1 and "[crawl] exit 3" in log and "[report] exit 0" in log
+    assert (out / "runs.log").read_text().split("\t")[1:3] == ["14", "partial"]
