@@ -158,25 +158,67 @@ def test_stored_links_resolve_entities_and_base_and_skip_non_pages() -> None:
     ]
 
 
-def test_profile_politeness_becomes_settings_and_per_host_slots() -> None:
+def test_profile_politeness_goes_on_each_sites_own_slot_never_crawl_wide() -> None:
     slow = Profile(
         name="slow-gov",
         hosts=("ybj.example.gov.cn",),
         politeness={"DOWNLOAD_DELAY": 5, "CONCURRENT_REQUESTS_PER_DOMAIN": 1, "AUTOTHROTTLE_MAX_DELAY": 60},
     )
-    portal = Profile(name="portal", hosts=("m.example.com",))
-    assert profile_settings([slow], delay_given=False) == {
-        "DOWNLOAD_DELAY": 5,
-        "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
-        "AUTOTHROTTLE_MAX_DELAY": 60,
+    portal = Profile(name="portal", hosts=("m.example.com",), politeness={"DOWNLOAD_TIMEOUT": 7})
+    rules = {"DOWNLOAD_DELAY": 5, "CONCURRENT_REQUESTS_PER_DOMAIN": 1, "AUTOTHROTTLE_MAX_DELAY": 60}
+    alone = profile_settings([slow], delay_given=False)
+    assert alone == {
         "DOWNLOAD_SLOTS": {"ybj.example.gov.cn": {"delay": 5.0, "concurrency": 1}},
+        "KB_SITE_POLITENESS": {"ybj.example.gov.cn": rules},
     }
     both = profile_settings([slow, portal], delay_given=False)
-    assert both == {"DOWNLOAD_SLOTS": {"ybj.example.gov.cn": {"delay": 5.0, "concurrency": 1}}}
-    assert profile_settings([slow, portal], delay_given=True) == {
-        "DOWNLOAD_SLOTS": {"ybj.example.gov.cn": {"concurrency": 1}}
-    }
-    assert profile_settings([portal], delay_given=False) == {}
+    assert both["DOWNLOAD_SLOTS"] == alone["DOWNLOAD_SLOTS"]  # the portal keeps the crawl's pace
+    assert both["KB_SITE_POLITENESS"]["m.example.com"] == {"DOWNLOAD_TIMEOUT": 7}
+    given = profile_settings([slow, portal], delay_given=True)  # --delay wins over a profile's delay
+    assert given["DOWNLOAD_SLOTS"] == {"ybj.example.gov.cn": {"concurrency": 1}}
+    assert "DOWNLOAD_DELAY" not in given["KB_SITE_POLITENESS"]["ybj.example.gov.cn"]
+    assert profile_settings([Profile(name="plain", hosts=("a.cn",))], delay_given=False) == {}
+
+
+def test_a_sites_politeness_reaches_its_requests_and_its_autothrottle_only() -> None:
+    """Timeout and retries as request meta for that site's hosts; AutoThrottle keeps that site's floor
+    (Scrapy's own would pull a 5 s site down to the crawl-wide 1 s)."""
+    from scrapy import Request
+    from scrapy.http import Response
+    from scrapy.utils.test import get_crawler
+
+    from crawler.politeness import SiteAutoThrottle, SitePolitenessMiddleware, rules_for, site_settings
+
+    slow = Profile(
+        name="slow-gov",
+        hosts=("ybj.example.gov.cn",),
+        politeness={"DOWNLOAD_DELAY": 5, "DOWNLOAD_TIMEOUT": 7, "RETRY_TIMES": 1, "AUTOTHROTTLE_MAX_DELAY": 9},
+    )
+    crawler = get_crawler(settings_dict={**site_settings([slow], delay_given=False), "AUTOTHROTTLE_ENABLED": True})
+    mw = SitePolitenessMiddleware.from_crawler(crawler)
+    theirs, other = Request("http://ybj.example.gov.cn/a"), Request("http://m.example.com/a")
+    mw.process_request(theirs)
+    mw.process_request(other)
+    assert theirs.meta["download_timeout"] == 7 and theirs.meta["max_retry_times"] == 1
+    assert theirs.meta["kb_delay_floor"] == 5
+    assert not {"download_timeout", "max_retry_times", "kb_delay_floor"} & set(other.meta)
+
+    throttle = SiteAutoThrottle(crawler)
+    throttle.mindelay, throttle.maxdelay = 1.0, 30.0  # the crawl's (set when the spider opens)
+
+    class Slot:
+        delay = 5.0
+
+    def adjusted(request: Request, latency: float) -> float:
+        slot = Slot()
+        throttle._site = rules_for(crawler, request)  # what _response_downloaded sets for the request
+        throttle._adjust_delay(slot, latency, Response(request.url, status=200))
+        return slot.delay
+
+    assert adjusted(theirs, 0.01) == 5.0  # a fast answer never takes the site below its own floor
+    assert adjusted(other, 0.01) == 2.505  # another site's slot comes down toward the crawl's 1 s
+    assert adjusted(theirs, 60.0) == 9.0  # a slow answer raises the delay to the site's ceiling at most
+    assert adjusted(other, 60.0) == 30.0
 
 
 def test_job_folder_resumes_only_after_a_clean_stop(tmp_path: Path) -> None:
