@@ -80,6 +80,7 @@ class ScriptedSite:
         self.latency = latency
         self.qa = questions(pages)
         self.requests: list[str] = []
+        self.times: list[float] = []  # time.monotonic() of each request, in order
         self._lock = threading.Lock()
         self._server: LoopbackServer | None = None
 
@@ -117,6 +118,7 @@ class ScriptedSite:
             def do_GET(self) -> None:  # noqa: N802 (http.server's name)
                 with site._lock:
                     site.requests.append(self.path)
+                    site.times.append(time.monotonic())
                 if site.latency:
                     time.sleep(site.latency)
                 status, ctype, body = site.render(self.path.split("?")[0])
