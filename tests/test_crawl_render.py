@@ -73,3 +73,30 @@ def test_plain_crawl_finds_nothing_and_the_browser_profile_finds_every_answer(tm
     assert not [p for p in browser_requests if p.startswith("/private/")]
     # robots.txt and the pages still went through Scrapy's slot: each page exactly once
     assert sorted(p for p in browser_requests if p.startswith("/qa/")) == [f"/qa/{i}.html" for i in range(1, 6)]
+
+
+def test_a_browser_site_without_chromium_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "js.toml").write_text(
+        'name = "js"\nhosts = ["127.0.0.9"]\nstart_urls = ["http://127.0.0.9:9/"]\nrender = "browser"\n'
+        'render_patterns = ["^/qa/", "(unclosed"]\n',
+        encoding="utf-8",
+    )
+    broken = kb_crawl(f"sqlite:///{tmp_path / 'kb.sqlite'}", tmp_path, "--site", "js")
+    assert broken.returncode == 2 and "render_patterns: '(unclosed' is not a valid regular expression" in broken.stderr
+    (tmp_path / "js.toml").write_text(
+        'name = "js"\nhosts = ["127.0.0.9"]\nstart_urls = ["http://127.0.0.9:9/"]\nrender = "browser"\n',
+        encoding="utf-8",
+    )
+    env = {**os.environ, "KB_PROFILE_DIRS": str(tmp_path), "KB_CHROMIUM": str(tmp_path / "no-chromium")}
+    done = subprocess.run(
+        [sys.executable, "-m", "kb", "crawl", "--site", "js", "--db", f"sqlite:///{tmp_path / 'kb.sqlite'}"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"kb: error: a site profile renders pages in a browser and {tmp_path / 'no-chromium'} is not there "
+        "(apt-get install chromium fonts-wqy-zenhei, or set KB_CHROMIUM)"
+    ]
