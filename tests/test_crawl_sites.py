@@ -88,6 +88,19 @@ def test_one_crawl_of_three_sites_finishes_the_good_ones_and_records_the_bad_one
     assert run["sites"][0]["note"].startswith("robots.txt unavailable")
     assert run["sites"][2]["new"] == rows["sample-portal"].new
 
+    # and the editors' app shows the run's sites on its page
+    from tests.app_helpers import add_user, serve
+    from tests.test_app import Client
+
+    add_user(db, "vera", "correct horse battery", role="viewer")
+    with serve(db) as app_url:
+        vera = Client(app_url)
+        vera.login("vera", "correct horse battery")
+        status, _, page = vera.get(f"/runs/{runs[0].id}")
+    assert status == 200
+    assert '<tr class="failed"><td>down-city</td><td>failed</td>' in page
+    assert '<tr class="ok"><td>sample-city</td><td>ok</td>' in page
+
 
 def test_start_urls_on_unknown_hosts_are_sites_of_their_own(tmp_path: Path) -> None:
     """No profile covers the down site: it counts under its host:port, apart from the sample sites."""

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from kb import accounts, review_queue, search
+from kb import accounts, review_queue, run_sites, search
 from kb.app import views
 from kb.app.web import LoginRequired, db, form, int_param, login_redirect, need_user, render, run_row
 from kb.editors import EntryNotFound
@@ -173,8 +173,11 @@ def run_page(request: Request) -> Response:
             select(FetchError).where(FetchError.run_id == run_id).order_by(FetchError.id).limit(200)
         ).all()
         row = run_row(run)
+        sites = run_sites.of_runs(s, [run_id]).get(run_id, [])
     return render(
-        request, "run.html", {"user": user, "run": row, "fetch_errors": errors, "counts": RUN_COUNTS}
+        request,
+        "run.html",
+        {"user": user, "run": row, "fetch_errors": errors, "counts": RUN_COUNTS, "sites": sites},
     )
 
 
