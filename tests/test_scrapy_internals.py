@@ -10,6 +10,8 @@ installed versions: when an upgrade changes one, the test that names it fails.
 | ``SitemapSpider._parse_sitemap(response)`` | ``crawler.spiders.sitemap`` |
 | ``twisted.web._newclient.ResponseFailed.reasons`` | ``crawler.spiders.base.failure_kind`` |
 | ``RedisMixin.spider_idle_start_time``, ``max_idle_time``; stat ``scheduler/dequeued/redis`` | ``crawler.shared.spider`` |
+| ``AutoThrottle._response_downloaded``, ``_adjust_delay``, ``mindelay`` / ``maxdelay`` / ``target_concurrency`` | ``crawler.politeness.SiteAutoThrottle`` |
+| ``ScrapyPlaywrightDownloadHandler.abort_request`` (scrapy-playwright) | ``crawler.render_handler.RenderHandler`` |
 
 The behaviours are watched in one real crawl (a probe spider in its own process, over loopback, with the
 project's middlewares); the signatures are read with ``inspect``.
@@ -282,3 +284,23 @@ def test_scrapy_redis_dequeued_stat(redis_url: str) -> None:
     scheduler.enqueue_request(Request("http://127.0.0.1:1/"))
     assert scheduler.next_request() is not None
     assert crawler.stats.get_value("scheduler/dequeued/redis") == 1, "scrapy-redis: stat scheduler/dequeued/redis gone"
+
+
+def test_autothrottle_per_site_hooks() -> None:
+    """SiteAutoThrottle swaps the floor, ceiling and target around ``_adjust_delay``, per response."""
+    from scrapy.extensions.throttle import AutoThrottle
+
+    assert params(AutoThrottle._adjust_delay) == ["self", "slot", "latency", "response"], "_adjust_delay changed"
+    assert params(AutoThrottle._response_downloaded)[:3] == ["self", "response", "request"]
+    source = inspect.getsource(AutoThrottle._adjust_delay)
+    for name in ("self.mindelay", "self.maxdelay", "self.target_concurrency"):
+        assert name in source, f"AutoThrottle._adjust_delay no longer reads {name}"
+
+
+def test_playwright_handler_abort_hook() -> None:
+    """RenderHandler refuses browser subrequests through the handler's ``abort_request`` attribute."""
+    from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
+
+    source = inspect.getsource(ScrapyPlaywrightDownloadHandler)
+    assert "self.abort_request(playwright_request)" in source, "scrapy-playwright's abort hook changed"
+    assert "self.abort_request: " in source or "self.abort_request =" in source
