@@ -57,14 +57,6 @@ def prepare_jobdir(jobdir: Path, resume: bool) -> tuple[bool, str]:
     return False, note
 
 
-def profile_settings(chosen: Sequence[profiles.Profile], *, delay_given: bool) -> dict[str, Any]:
-    """Scrapy settings from the site profiles' ``politeness`` tables: each site's on its own download
-    slot (``crawler.politeness``), never crawl-wide, so a slow official site is not asked at the
-    portal's pace and the portal not at the official site's. ``--delay`` wins over a profile's delay.
-    """
-    return site_settings(chosen, delay_given=delay_given)
-
-
 def chosen_profiles(sites: Sequence[str], start_urls: Sequence[str]) -> list[profiles.Profile]:
     """The crawl's site profiles: those named, then those of start URLs no named one covers."""
     named = [profiles.get(name) for name in sites]
@@ -155,7 +147,7 @@ def launch_crawl(
         jobdir=jobdir,
         progress=progress,
         extra=extra,
-        site_settings=profile_settings(chosen, delay_given=delay is not None),
+        site_settings=site_settings(chosen, delay_given=delay is not None),
     )
     if needs_browser(chosen):  # scrapy-playwright's handler, for this crawl only
         for key, value in render_settings(settings).items():

@@ -21,8 +21,9 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.extensions import progress_row
-from crawler.launch import RESUMABLE_MARK, prepare_jobdir, profile_settings
+from crawler.launch import RESUMABLE_MARK, prepare_jobdir
 from crawler.middlewares import OffDomainRedirectMiddleware, retry_after_seconds
+from crawler.politeness import site_settings
 from crawler.spiders.base import failure_kind
 from crawler.spiders.discover import stored_links
 from sites.profiles import Profile
@@ -166,18 +167,18 @@ def test_profile_politeness_goes_on_each_sites_own_slot_never_crawl_wide() -> No
     )
     portal = Profile(name="portal", hosts=("m.example.com",), politeness={"DOWNLOAD_TIMEOUT": 7})
     rules = {"DOWNLOAD_DELAY": 5, "CONCURRENT_REQUESTS_PER_DOMAIN": 1, "AUTOTHROTTLE_MAX_DELAY": 60}
-    alone = profile_settings([slow], delay_given=False)
+    alone = site_settings([slow], delay_given=False)
     assert alone == {
         "DOWNLOAD_SLOTS": {"ybj.example.gov.cn": {"delay": 5.0, "concurrency": 1}},
         "KB_SITE_POLITENESS": {"ybj.example.gov.cn": rules},
     }
-    both = profile_settings([slow, portal], delay_given=False)
+    both = site_settings([slow, portal], delay_given=False)
     assert both["DOWNLOAD_SLOTS"] == alone["DOWNLOAD_SLOTS"]  # the portal keeps the crawl's pace
     assert both["KB_SITE_POLITENESS"]["m.example.com"] == {"DOWNLOAD_TIMEOUT": 7}
-    given = profile_settings([slow, portal], delay_given=True)  # --delay wins over a profile's delay
+    given = site_settings([slow, portal], delay_given=True)  # --delay wins over a profile's delay
     assert given["DOWNLOAD_SLOTS"] == {"ybj.example.gov.cn": {"concurrency": 1}}
     assert "DOWNLOAD_DELAY" not in given["KB_SITE_POLITENESS"]["ybj.example.gov.cn"]
-    assert profile_settings([Profile(name="plain", hosts=("a.cn",))], delay_given=False) == {}
+    assert site_settings([Profile(name="plain", hosts=("a.cn",))], delay_given=False) == {}
 
 
 def test_a_sites_politeness_reaches_its_requests_and_its_autothrottle_only() -> None:
@@ -187,7 +188,7 @@ def test_a_sites_politeness_reaches_its_requests_and_its_autothrottle_only() -> 
     from scrapy.http import Response
     from scrapy.utils.test import get_crawler
 
-    from crawler.politeness import SiteAutoThrottle, SitePolitenessMiddleware, rules_for, site_settings
+    from crawler.politeness import SiteAutoThrottle, SitePolitenessMiddleware, rules_for
 
     slow = Profile(
         name="slow-gov",
