@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
+from kb.clock import db_time
 from kb.db import session
-from kb.export import db_time
 from kb.models import Entry, Event, Flag, Page, Run, Verification, Version
 
 T0 = datetime(2026, 1, 5, 2, 0, 0)

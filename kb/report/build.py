@@ -18,7 +18,8 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session
 
-from kb.export import db_time, flag_names, generated_at, stamp
+from kb.clock import db_time, generated_at, stamp
+from kb.export import flag_names
 from kb.models import Event, Flag, Run, Version
 from kb.report.diff import char_diff, number_changes, summary_line
 from kb.runs import RUN_COUNTS
