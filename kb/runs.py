@@ -1,13 +1,18 @@
-"""Runs: one crawl (or reextract / refresh) with its counts, its errors, and what to fetch next.
+"""Runs: one crawl (or reextract / refresh) with its counts, its errors, and whether it is still alive.
 
-Counters are bumped with ``UPDATE run SET n = n + 1`` so concurrent workers never lose a count.
+Counters are bumped with ``UPDATE run SET n = n + 1`` so concurrent workers never lose a count. A crawl
+run records its host, pid and boot, so a later crawl on the same machine can close a run whose process
+died (SIGKILL, OOM killer, reboot) instead of showing it running forever.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import socket
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import exists, func, update
@@ -124,6 +129,57 @@ def finish_run(
     session.commit()
     session.refresh(run)
     return run
+
+
+# --- liveness: a run whose process died -----------------------------------------------------
+
+
+def boot_id() -> str:
+    """This boot of this machine (Linux); '' elsewhere. A pid from an earlier boot names nothing."""
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return ""
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def whoami() -> dict[str, object]:
+    """What a run records so a later crawl on the same machine can tell it died."""
+    return {"host": socket.gethostname(), "pid": os.getpid(), "boot": boot_id()}
+
+
+def close_abandoned_runs(s: Session, current: int | None) -> list[int]:
+    """Mark ``interrupted`` the crawl runs this machine left ``running`` whose process is gone.
+
+    A SIGKILL, the OOM killer or a reboot leaves no one to close a run: without this the KB shows it
+    running forever. Only runs that recorded this host are judged (a worker elsewhere may be alive);
+    their ``finished_at`` stays empty: nobody saw when they stopped.
+    """
+    me = whoami()
+    closed = []
+    for run in s.exec(select(Run).where(Run.status == "running", Run.kind == "crawl")).all():
+        args = json.loads(run.args or "{}")
+        if run.id == current or args.get("host") != me["host"] or not args.get("pid"):
+            continue
+        same_boot = args.get("boot") == me["boot"]
+        if same_boot and process_alive(int(args["pid"])):
+            continue
+        args["abandoned"] = f"process {args['pid']} gone; noticed by run {current}"
+        run.status = "interrupted"
+        run.args = json.dumps(args, ensure_ascii=False, default=str)
+        s.add(run)
+        closed.append(run.id)
+    s.commit()
+    return closed
 
 
 @dataclass
