@@ -31,6 +31,7 @@ from sqlmodel import Session
 
 from kb.clock import db_time, generated_at, stamp
 from kb.models import Entry, Flag, Page, Verification, Version
+from kb.sources import export_sources
 
 SCHEMA_VERSION = 1
 SCHEMA_PATH = Path(__file__).with_name("export.schema.json")
@@ -142,21 +143,7 @@ def _entries(session: Session, rows: list[Any], history: bool) -> Iterator[dict[
     """Entries of one chunk with their children; text orderings are done here, in Python, because
     database collations differ (PostgreSQL's en_US ignores punctuation) and the bytes must not."""
     ids = [r.id for r in rows]
-    pages = _by_entry(
-        session.execute(
-            select(
-                Page.entry_id,
-                Page.url,
-                Page.site,
-                Page.priority,
-                Page.status,
-                Page.first_seen,
-                Page.last_seen,
-            )
-            .where(Page.entry_id.in_(ids))  # type: ignore[union-attr]
-            .order_by(Page.entry_id, Page.priority.desc(), Page.url)  # type: ignore[attr-defined]
-        ).all()
-    )
+    sources_of = export_sources(session, ids)
     open_flags = _by_entry(
         session.execute(
             select(Flag.entry_id, Flag.id, Flag.name, Flag.reason)
@@ -205,17 +192,7 @@ def _entries(session: Session, rows: list[Any], history: bool) -> Iterator[dict[
             "question": r.question,
             "answer": r.answer or "",
             "url": r.canonical_url,
-            "sources": [
-                {
-                    "url": p.url,
-                    "site": p.site,
-                    "priority": p.priority,
-                    "status": p.status,
-                    "first_seen": stamp(p.first_seen),
-                    "last_seen": stamp(p.last_seen),
-                }
-                for p in sorted(pages.get(r.id, []), key=lambda p: (-p.priority, p.url))
-            ],
+            "sources": sources_of.get(r.id, []),
             "version": r.version,
             "content_hash": r.content_hash,
             "flags": flags,

@@ -10,16 +10,15 @@ from __future__ import annotations
 import json
 import os
 import socket
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import exists, func, update
+from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from kb import clock
-from kb.models import FetchError, Flag, Page, Run, Verification
+from kb.models import FetchError, Run
 
 # A run's counters, in the order tables and reports show them.
 RUN_COUNTS = (
@@ -180,57 +179,6 @@ def close_abandoned_runs(s: Session, current: int | None) -> list[int]:
         closed.append(run.id)
     s.commit()
     return closed
-
-
-@dataclass
-class KnownPage:
-    """A page the KB knows, with what a conditional revisit needs."""
-
-    url: str
-    site: str
-    status: str
-    etag: str | None
-    last_modified: str | None
-    next_due: datetime | None
-    last_fetched: datetime | None
-    flagged: bool
-    verified: bool
-    entry_id: str | None = None
-
-
-def known_pages(
-    session: Session, site: str | None = None, due_before: datetime | None = None
-) -> list[KnownPage]:
-    """Pages to revisit: flagged and never-verified entries' pages first, then by ``next_due``.
-
-    Pages already counted gone are left out (a gone page is not re-requested by a refresh);
-    ``due_before`` keeps only pages due by then (never-scheduled pages are always due).
-    """
-    flagged = exists().where(Flag.entry_id == Page.entry_id, Flag.cleared_at.is_(None))
-    verified = exists().where(Verification.entry_id == Page.entry_id)
-    query = select(Page, flagged.label("flagged"), verified.label("verified")).where(Page.status != "gone")
-    if site:
-        query = query.where(Page.site == site)
-    if due_before is not None:
-        query = query.where((Page.next_due.is_(None)) | (Page.next_due <= due_before))
-    rows = session.exec(query).all()
-    pages = [
-        KnownPage(
-            url=p.url,
-            site=p.site,
-            status=p.status,
-            etag=p.etag,
-            last_modified=p.last_modified,
-            next_due=p.next_due,
-            last_fetched=p.last_fetched,
-            flagged=bool(f),
-            verified=bool(v),
-            entry_id=p.entry_id,
-        )
-        for p, f, v in rows
-    ]
-    pages.sort(key=lambda k: (not (k.flagged and not k.verified), k.next_due or datetime.min, k.url))
-    return pages
 
 
 def latest_runs(session: Session, limit: int = 10) -> list[Run]:

@@ -7,7 +7,7 @@ import json
 import pytest
 from sqlmodel import Session, func, select
 
-from kb import dedupe, runs
+from kb import dedupe, revisit, runs
 from kb.bodies import load_body
 from kb.db import session as kb_session
 from kb.ingest import ingest
@@ -298,12 +298,12 @@ def test_known_pages_flagged_unverified_first(db_url: str) -> None:
         ingest(s, snap(f"{PORTAL}/ask/s001.html", q1, a1), None)
         ingest(s, snap(f"{PORTAL}/ask/s000.html", q0, a0, disclaimer=d0, at=later(hours=1)), None)
         ingest(s, snap(f"{PORTAL}/", "", "", page_type="listing"), None)
-        pages = runs.known_pages(s)
+        pages = revisit.known_pages(s)
         assert pages[0].url == f"{PORTAL}/ask/s000.html" and pages[0].flagged and not pages[0].verified
         assert {p.url for p in pages} == {f"{PORTAL}/ask/s001.html", f"{PORTAL}/ask/s000.html", f"{PORTAL}/"}
         assert all(p.next_due is not None for p in pages)
-        assert runs.known_pages(s, due_before=later(hours=2)) == []
-        assert len(runs.known_pages(s, site="sample-portal", due_before=later(days=3))) == 3
+        assert revisit.known_pages(s, due_before=later(hours=2)) == []
+        assert len(revisit.known_pages(s, site="sample-portal", due_before=later(days=3))) == 3
 
 
 def test_run_rules_and_counters(db_url: str) -> None:
