@@ -67,13 +67,14 @@ def new_version(
     entry: Entry,
     page: Page,
     pg: ExtractedPage,
+    sig: dedupe.Signature,
     run_id: int | None,
     now: datetime,
-    chash: str,
     reason: str,
 ) -> None:
-    """Make ``pg``'s content the entry's next version (``added`` event for the first, else ``changed``)."""
-    mh = dedupe.minhash(dedupe.shingles(dedupe.dedupe_text(pg.question, pg.answer)))
+    """Make ``pg``'s content (normalized and signed: ``sig``) the entry's next version (an ``added``
+    event for the first, else ``changed``)."""
+    chash = sig.norm.content_hash
     number = entry.version + 1
     session.add(
         Version(
@@ -100,7 +101,7 @@ def new_version(
     entry.version = number
     entry.content_hash = chash
     entry.question = pg.question
-    entry.minhash = dedupe.to_bytes(mh)
+    entry.minhash = dedupe.to_bytes(sig.minhash)
     entry.updated_at = now
     page_dates(entry, pg)
     session.add(entry)
@@ -119,17 +120,17 @@ def new_version(
             detail={"reason": reason},
         )
     session.flush()
-    dedupe.remember(session, entry.id, chash, mh, pg.question)
+    dedupe.remember(session, entry.id, sig)
 
 
 def create_entry(
     session: Session,
     page: Page,
     pg: ExtractedPage,
+    sig: dedupe.Signature,
     snap: Snapshot,
     run_id: int | None,
     now: datetime,
-    chash: str,
 ) -> Entry:
     """A new entry for ``page``'s answer, its first version, and the page as its (canonical) source."""
     entry = Entry(
@@ -144,9 +145,9 @@ def create_entry(
     )
     session.add(entry)
     session.flush()
-    sources.attach(page, entry.id, chash)
+    sources.attach(page, entry.id, sig.norm.content_hash)
     session.add(page)
-    new_version(session, entry, page, pg, run_id, now, chash, "new")
+    new_version(session, entry, page, pg, sig, run_id, now, "new")
     return entry
 
 

@@ -24,7 +24,7 @@ from sqlmodel import Session
 from extract.model import ExtractedPage
 from kb import clock, dedupe, entries, flags, locks, pages, revisit, runs, sources
 from kb.models import Entry, Page
-from kb.normalize import content_hash
+from kb.normalize import normalized
 from kb.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
@@ -158,10 +158,11 @@ def _fetched(
         pages.not_an_answer(session, page, snap, "off_topic")
         return IngestResult("off_topic", page.entry_id, None, "not about medical insurance")
     page.status = "ok"
-    chash = content_hash(pg.question, pg.answer, disclaimer=pg.has_verification_disclaimer)
+    norm = normalized(pg.question, pg.answer, disclaimer=pg.has_verification_disclaimer)
+    chash = norm.content_hash
     session.add(page)
     if not page.entry_id:
-        return _place(session, page, pg, snap, run_id, now, chash)
+        return _place(session, page, pg, dedupe.signature(norm), snap, run_id, now)
 
     # Lock order everywhere: page, then the dedupe lock (when a copy search may follow), then entry.
     peek = session.get(Entry, page.entry_id)
@@ -183,43 +184,45 @@ def _fetched(
             entries.page_dates(entry, pg)
         revisit.schedule(page, False, snap)
         session.add_all([page, entry])
-        flags.evaluate(session, entry, now=now, run_id=run_id)
+        flags.evaluate(session, entry, now=now, run_id=run_id, content=norm)
         return IngestResult("unchanged", entry.id, entry.version)
+    sig = dedupe.signature(norm)
     if canonical:
         reason = "reextract" if previous_body and previous_body == page.body_hash else "content"
         page.content_hash = chash
-        entries.new_version(session, entry, page, pg, run_id, now, chash, reason)
+        entries.new_version(session, entry, page, pg, sig, run_id, now, reason)
         revisit.schedule(page, True, snap)
         session.add(page)
-        flags.evaluate(session, entry, now=now, run_id=run_id)
+        flags.evaluate(session, entry, now=now, run_id=run_id, content=norm)
         return IngestResult("changed", entry.id, entry.version)
     # A secondary source changed: still a copy of its entry, or now an answer of its own.
     locks.lock_dedupe(session)
-    match = dedupe.find_match(session, pg.question, pg.answer, chash)
+    match = dedupe.find_match(session, sig)
     if match is not None and match.entry_id == entry.id and match.kind != "conflict":
         page.content_hash = chash
         revisit.schedule(page, True, snap)
         session.add_all([page, entry])
-        flags.evaluate(session, entry, now=now, run_id=run_id)
+        flags.evaluate(session, entry, now=now, run_id=run_id, content=norm)
         return IngestResult("unchanged", entry.id, entry.version, "copy still matches its entry")
     sources.detach(page)
     session.add(page)
     session.flush()
-    return _place(session, page, pg, snap, run_id, now, chash)
+    return _place(session, page, pg, sig, snap, run_id, now)
 
 
 def _place(
     session: Session,
     page: Page,
     pg: ExtractedPage,
+    sig: dedupe.Signature,
     snap: Snapshot,
     run_id: int | None,
     now: datetime,
-    chash: str,
 ) -> IngestResult:
     """A page whose answer belongs to no entry yet: a copy of one, a conflict with one, or new."""
+    chash = sig.norm.content_hash
     locks.lock_dedupe(session)
-    match = dedupe.find_match(session, pg.question, pg.answer, chash)
+    match = dedupe.find_match(session, sig)
     if match is not None and match.kind in ("exact", "near"):
         entry = locks.locked_entry(session, match.entry_id)
         assert entry is not None
@@ -241,13 +244,13 @@ def _place(
         if sources.outranks_canonical(session, entry, page):
             sources.make_canonical(entry, page)
             if chash != entry.content_hash:
-                entries.new_version(session, entry, page, pg, run_id, now, chash, "canonical source")
+                entries.new_version(session, entry, page, pg, sig, run_id, now, "canonical source")
             else:  # same content: the entry still takes its dates from its canonical source
                 entries.page_dates(entry, pg)
         session.add(entry)
-        flags.evaluate(session, entry, now=now, run_id=run_id)
+        flags.evaluate(session, entry, now=now, run_id=run_id, content=sig.norm)
         return IngestResult("duplicate", entry.id, entry.version, f"{match.kind} copy of {match.url}")
-    entry = entries.create_entry(session, page, pg, snap, run_id, now, chash)
+    entry = entries.create_entry(session, page, pg, sig, snap, run_id, now)
     revisit.schedule(page, True, snap)
     session.add(page)
     if match is not None:  # conflict: same question, other figures
@@ -265,7 +268,7 @@ def _place(
                 "similarity": round(match.similarity, 4),
             },
         )
-        flags.evaluate(session, entry, now=now, run_id=run_id)
+        flags.evaluate(session, entry, now=now, run_id=run_id, content=sig.norm)
         return IngestResult("conflict", entry.id, 1, f"conflicts with {match.entry_id}")
-    flags.evaluate(session, entry, now=now, run_id=run_id)
+    flags.evaluate(session, entry, now=now, run_id=run_id, content=sig.norm)
     return IngestResult("new", entry.id, 1)

@@ -12,6 +12,8 @@ import difflib
 import hashlib
 import re
 import unicodedata
+from dataclasses import dataclass
+from functools import cached_property
 
 # Sentences that are the page's, not the answer's: the verification disclaimer and the medical tip
 # (the extractor removes them; a page whose extractor missed them must hash the same), and the
@@ -54,7 +56,12 @@ def normalize(text: str) -> str:
     Paragraph breaks survive (as one newline): they are structure; spacing between CJK characters,
     which extractors add and remove at will, does not.
     """
-    text = _width(text or "").replace("\r\n", "\n").replace("\r", "\n")
+    return _clean(_width(text or ""))
+
+
+def _clean(text: str) -> str:
+    """:func:`normalize` of a text already width-folded."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     for pattern in _BOILERPLATE:
         text = pattern.sub("", text)
     text = _STAMP.sub("", text)
@@ -66,16 +73,46 @@ def normalize(text: str) -> str:
     return _BLANK_LINES.sub("\n", text).strip()
 
 
-def content_hash(question: str, answer: str, *, disclaimer: bool = False) -> str:
-    """sha256 of the normalized question and answer: what decides whether a version is new.
+@dataclass(frozen=True)
+class Normalized:
+    """A page's question and answer in comparable form, made once per ingest and handed on.
 
-    ``disclaimer`` (the page carries the official-verification disclaimer) is part of the content:
-    an editor must hear when a page drops it or adds it, though the sentence itself is not hashed.
+    The content hash, the near-duplicate shingles (from :attr:`text`) and the conflict check (the
+    answer's :attr:`numbers`) all read it, instead of each normalizing the same text again.
     """
-    key = normalize(question) + "\n\x1f\n" + normalize(answer)
-    if disclaimer:
-        key += "\n\x1f[disclaimer]"
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+    question: str  # normalize(question)
+    answer: str  # normalize(answer)
+    numbers: tuple[str, ...]  # the figures the answer states (numbers(answer))
+    disclaimer: bool = False  # the page carries the official-verification disclaimer
+
+    @property
+    def text(self) -> str:
+        """Question and answer together: what two entries are compared on for near-duplicates."""
+        return f"{self.question}\n{self.answer}"
+
+    @cached_property
+    def content_hash(self) -> str:
+        """sha256 of the normalized question and answer: what decides whether a version is new.
+
+        ``disclaimer`` is part of the content: an editor must hear when a page drops it or adds it,
+        though the sentence itself is not hashed.
+        """
+        key = self.question + "\n\x1f\n" + self.answer
+        if self.disclaimer:
+            key += "\n\x1f[disclaimer]"
+        return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def normalized(question: str, answer: str, *, disclaimer: bool = False) -> Normalized:
+    """Normalize a question and answer once: see :class:`Normalized`."""
+    wide = _width(answer or "")
+    return Normalized(normalize(question), _clean(wide), tuple(_numbers(wide)), disclaimer)
+
+
+def content_hash(question: str, answer: str, *, disclaimer: bool = False) -> str:
+    """The content hash of a question and answer (:attr:`Normalized.content_hash`)."""
+    return normalized(question, answer, disclaimer=disclaimer).content_hash
 
 
 _NUMBER = r"\d+(?:,\d{3})*(?:\.\d+)?"
@@ -93,8 +130,13 @@ def numbers(text: str) -> list[str]:
     Normalized (NFKC, thousands separators dropped) so 3,000元 and ３０００元 compare equal.
     Conflict detection and the report's "3000元 → 4000元" summary both read these.
     """
+    return _numbers(_width(text or ""))
+
+
+def _numbers(text: str) -> list[str]:
+    """:func:`numbers` of a text already width-folded."""
     out: list[str] = []
-    for m in _NUMBERS.finditer(_width(text or "")):
+    for m in _NUMBERS.finditer(text):
         if m.group("year"):
             out.append(m.group("year") + "年")
         elif m.group("pct"):
