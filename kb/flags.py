@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from kb import clock
 from kb.models import Entry, Event, Flag, Verification, Version
-from kb.normalize import Normalized, normalize, numbers
+from kb.normalize import Normalized, normalize_answer, numbers
 from sites import profiles
 
 NAMES = ("needs_verification", "stale", "past_policy_year", "changed_since_verified", "gone")
@@ -40,7 +40,7 @@ def _date(text: str | None) -> datetime | None:
 
 def policy_years(answer: str) -> list[int]:
     """Years the answer gives policy figures for (see the module's rule)."""
-    return _policy_years(normalize(answer))
+    return _policy_years(normalize_answer(answer))
 
 
 def _policy_years(normalized_answer: str) -> list[int]:
