@@ -108,6 +108,7 @@ def build_fixture_kb(db_url: str, payload: bool = True) -> dict[str, object]:
                 version=2,
                 content_hash="h-eaaaa-2",
                 updated_at=e2,
+                published="2025-12-01",  # its canonical page's date (the versions carry it too)
             ),
             _version("eaaaa", 1, qa, OLD_A, f"{city}/zcwd/a.html", a1, e1),
             _version("eaaaa", 2, qa, NEW_A, f"{city}/zcwd/a.html", a2, e2),
