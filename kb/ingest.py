@@ -60,9 +60,7 @@ def ingest(
 def _ingest(session: Session, snap: Snapshot, run_id: int | None, now: datetime) -> IngestResult:
     page = locks.locked_page(session, snap.url)
     if page is not None and page.last_fetched is not None and snap.fetched_at < page.last_fetched:
-        # An observation older than one already applied (workers finish out of order): it cannot
-        # tell us anything newer, and applying it would rewind the page.
-        return IngestResult("unchanged", page.entry_id, None, "older than the last fetch of this page")
+        return _older(session, page, snap, run_id, now)
     if snap.status == 304:
         return _not_modified(session, page, snap, run_id, now)
     if snap.status in (404, 410):
@@ -73,6 +71,39 @@ def _ingest(session: Session, snap: Snapshot, run_id: int | None, now: datetime)
             kind = snap.error or "bad_body"
         return _failed(session, page, snap, run_id, now, kind)
     return _fetched(session, page, snap, run_id, now)
+
+
+def _older(session: Session, page: Page, snap: Snapshot, run_id: int | None, now: datetime) -> IngestResult:
+    """An observation older than one already applied (workers finish out of order): it cannot tell
+    us anything newer, and applying it would rewind the page. It does say the page was there then:
+    an earlier first seen, which can make the page its entry's canonical source (the rule ranks
+    sources by it), as it would have if the observations had come in order."""
+    result = IngestResult("unchanged", page.entry_id, None, "older than the last fetch of this page")
+    pg = snap.page
+    if not (snap.observed and snap.status == 200 and pg is not None and snap.fetched_at < page.first_seen):
+        return result  # (a 304 says nothing a page the KB knows did not: it was known before then)
+    page.first_seen = snap.fetched_at
+    session.add(page)
+    if not page.entry_id or page.status != "ok":
+        return result
+    entry = locks.locked_entry(session, page.entry_id)
+    if (
+        entry is None
+        or entry.canonical_url == page.url
+        or not sources.outranks_canonical(session, entry, page)
+    ):
+        return result
+    if page.content_hash == entry.content_hash:
+        sources.make_canonical(entry, page)
+    else:  # the entry takes the page's content, which this observation must be showing
+        norm = normalized(pg.question, pg.answer, disclaimer=pg.has_verification_disclaimer)
+        if norm.content_hash != page.content_hash:
+            return result  # it showed other content then; the latest is not at hand
+        sources.make_canonical(entry, page)
+        entries.new_version(session, entry, page, pg, dedupe.signature(norm), run_id, now, "canonical source")
+    session.add(entry)
+    flags.evaluate(session, entry, now=now, run_id=run_id)
+    return IngestResult("unchanged", entry.id, entry.version, f"{result.detail}; now the canonical source")
 
 
 def _failed(
