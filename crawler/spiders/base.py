@@ -37,8 +37,8 @@ from twisted.web._newclient import ResponseFailed
 from crawler.robots import UNAVAILABLE
 from crawler.shared.spider import SharedCrawlSpider
 from extract import extract_page, garbage_reason
-from kb import clock
-from kb.runs import KnownPage
+from kb import clock, revisit
+from kb.revisit import KnownPage
 from kb.snapshot import Snapshot
 from sites import profiles
 from sites.urls import canonicalize, in_domains, page_url
@@ -130,10 +130,9 @@ class KBSpider(SharedCrawlSpider, scrapy.Spider):
     def load_known(self) -> None:
         if self._known_arg is None:
             from kb.db import session
-            from kb.runs import known_pages
 
             with session(self.settings.get("KB_DB_URL")) as s:
-                self._known_arg = known_pages(s, site=self.site_name)
+                self._known_arg = revisit.known_pages(s, site=self.site_name)
         self.known = {k.url: k for k in self._known_arg if self.in_scope(k.url)}
         self.body_hashes = self._body_hashes()
 
@@ -141,14 +140,10 @@ class KBSpider(SharedCrawlSpider, scrapy.Spider):
         """url -> stored body hash for the known pages, in one query (a 304 reads its links from it)."""
         if not self.known:
             return {}
-        from sqlmodel import select
-
         from kb.db import session
-        from kb.models import Page
 
         with session(self.settings.get("KB_DB_URL")) as s:
-            rows = s.exec(select(Page.url, Page.body_hash).where(Page.body_hash.is_not(None))).all()
-        return {url: digest for url, digest in rows if url in self.known}
+            return revisit.body_hashes(s, self.known)
 
     def budget_left(self) -> bool:
         """False once the spider has asked for ``--max-pages`` pages (KB_MAX_PAGES): it stops adding more.
@@ -161,17 +156,13 @@ class KBSpider(SharedCrawlSpider, scrapy.Spider):
 
     def stored_body(self, url: str) -> bytes | None:
         """The body the KB stored for ``url`` when it last came in full (None when it has none)."""
-        from kb.bodies import load_body
         from kb.db import session
 
         digest = self.body_hashes.get(url)
         if not digest:
             return None
         with session(self.settings.get("KB_DB_URL")) as s:
-            try:
-                return load_body(s, digest)
-            except KeyError:
-                return None
+            return revisit.stored_body(s, digest)
 
     def in_scope(self, url: str) -> bool:
         return in_domains(url, self.allowed_domains)

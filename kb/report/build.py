@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from kb.export import generated_at, stamp
+from kb.clock import generated_at, stamp
 from kb.models import Run
 from kb.report import sections as registry
 from kb.report.health import health
