@@ -69,8 +69,8 @@ class KBPipeline:
         stats = self.crawler.stats
         with session(self.db) as s:
             if item.error == "robots":
-                runs.record_error(s, self.run_id, item.url, "robots", item.error_detail)
-                runs.count(s, self.run_id, "robots_refused", fetched=False)
+                runs.record_error(s, self.run_id, item.url, "robots", item.error_detail, site=item.site)
+                runs.count(s, self.run_id, "robots_refused", fetched=False, site=item.site)
                 stats.inc_value("kb/robots_refused")
                 return item
             result = ingest(s, item, self.run_id)

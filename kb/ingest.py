@@ -46,14 +46,14 @@ def ingest(
     try:
         with session.begin_nested():
             result = _ingest(session, snap, run_id, now)
-            runs.count(session, run_id, result.outcome, fetched=snap.observed)
+            runs.count(session, run_id, result.outcome, fetched=snap.observed, site=snap.site)
         return result
     except Exception as exc:  # any fault: nothing of this page is written; say so and go on
         log.exception("ingest of %s failed", snap.url)
         detail = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:500]
         with session.begin_nested():
-            runs.record_error(session, run_id, snap.url, "ingest_error", detail, now=now)
-            runs.count(session, run_id, "failed")
+            runs.record_error(session, run_id, snap.url, "ingest_error", detail, now=now, site=snap.site)
+            runs.count(session, run_id, "failed", site=snap.site)
         return IngestResult("failed", detail=detail)
 
 
@@ -110,7 +110,7 @@ def _failed(
     session: Session, page: Page | None, snap: Snapshot, run_id: int | None, now: datetime, kind: str
 ) -> IngestResult:
     detail = snap.error_detail or (f"HTTP {snap.status}" if snap.status else kind)
-    runs.record_error(session, run_id, snap.url, kind, detail, now=now)
+    runs.record_error(session, run_id, snap.url, kind, detail, now=now, site=snap.site)
     if page is not None:
         pages.failed(session, page, snap, kind, detail)
     return IngestResult("failed", page.entry_id if page else None, None, f"{kind}: {detail}")
@@ -138,7 +138,7 @@ def _gone(
 ) -> IngestResult:
     if page is None:
         runs.record_error(
-            session, run_id, snap.url, f"http_{snap.status}", "a page the KB never had", now=now
+            session, run_id, snap.url, f"http_{snap.status}", "a page the KB never had", now=now, site=snap.site
         )
         return IngestResult("failed", None, None, f"HTTP {snap.status} for an unknown page")
     state = pages.gone(session, page, snap)
@@ -146,7 +146,9 @@ def _gone(
         return IngestResult("gone", page.entry_id, None, "still gone")
     if state == pages.COUNTING:
         assert page.last_error is not None
-        runs.record_error(session, run_id, snap.url, f"http_{snap.status}", page.last_error, now=now)
+        runs.record_error(
+            session, run_id, snap.url, f"http_{snap.status}", page.last_error, now=now, site=snap.site
+        )
         return IngestResult("failed", page.entry_id, None, page.last_error)
     entry = locks.locked_entry(session, page.entry_id) if page.entry_id else None
     if entry is None:

@@ -20,11 +20,12 @@ from kb.models import Entry, Page
 DEDUPE_LOCK = 0x6B62_6465_6475  # pg_advisory_xact_lock key: "kbdedu"
 
 
-def insert_or_skip(session: Session, model: type, values: dict[str, Any], key: str) -> None:
+def insert_or_skip(session: Session, model: type, values: dict[str, Any], key: str | list[str]) -> None:
     """INSERT … ON CONFLICT (key) DO NOTHING: a concurrent insert of the same row is not an error."""
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
-    session.execute(module.insert(model).values(**values).on_conflict_do_nothing(index_elements=[key]))
+    keys = [key] if isinstance(key, str) else key
+    session.execute(module.insert(model).values(**values).on_conflict_do_nothing(index_elements=keys))
 
 
 def locked_page(session: Session, url: str) -> Page | None:

@@ -49,6 +49,32 @@ class Run(SQLModel, table=True):
     args: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))  # JSON
 
 
+class RunSite(SQLModel, table=True):
+    """One site's share of a run: a crawl may cover many sites, and one site may fail while the rest finish.
+
+    Its counters are the run's (``kb.runs.RUN_COUNTS``), bumped in the same statement as the run's.
+    """
+
+    __tablename__ = "run_site"
+
+    run_id: int = Field(foreign_key="run.id", primary_key=True)
+    site: str = Field(primary_key=True, max_length=200)
+    status: str = "running"  # running | ok | failed
+    reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # why it failed
+    fetched: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    not_modified: int = 0
+    gone: int = 0
+    failed: int = 0
+    robots_refused: int = 0
+    duplicates: int = 0
+    conflicts: int = 0
+    off_topic: int = 0
+    errors: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))  # JSON {kind: n}
+
+
 class Body(SQLModel, table=True):
     """A raw response body, stored once per distinct body (sha256), zlib-compressed."""
 

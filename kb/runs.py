@@ -18,7 +18,8 @@ from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from kb import clock
-from kb.models import FetchError, Run
+from kb.locks import insert_or_skip
+from kb.models import FetchError, Run, RunSite
 
 # A run's counters, in the order tables and reports show them.
 RUN_COUNTS = (
@@ -73,18 +74,40 @@ def start_run(
     return run
 
 
-def count(session: Session, run_id: int | None, outcome: str, *, fetched: bool = True) -> None:
-    """Bump the run's counter for ``outcome`` (and ``fetched``) in the caller's transaction."""
+def count(
+    session: Session, run_id: int | None, outcome: str, *, fetched: bool = True, site: str | None = None
+) -> None:
+    """Bump the run's counter for ``outcome`` (and ``fetched``), and its ``site``'s, in the caller's transaction."""
     if run_id is None:
         return
-    values: dict[str, Any] = {}
-    column = COUNTERS.get(outcome)
-    if column:
-        values[column] = getattr(Run, column) + 1
-    if fetched:
-        values["fetched"] = Run.fetched + 1
-    if values:
-        session.execute(update(Run).where(Run.id == run_id).values(**values))
+    columns = [c for c in (COUNTERS.get(outcome), "fetched" if fetched else None) if c]
+    if not columns:
+        return
+    session.execute(update(Run).where(Run.id == run_id).values({c: getattr(Run, c) + 1 for c in columns}))
+    if site:
+        _site_row(session, run_id, site)
+        session.execute(
+            update(RunSite)
+            .where(RunSite.run_id == run_id, RunSite.site == site)
+            .values({c: getattr(RunSite, c) + 1 for c in columns})
+        )
+
+
+def _site_row(session: Session, run_id: int, site: str) -> None:
+    insert_or_skip(session, RunSite, {"run_id": run_id, "site": site}, ["run_id", "site"])
+
+
+def mark_site(session: Session, run_id: int, site: str, status: str, reason: str | None = None) -> None:
+    """Say how one site of a run ended (``ok`` | ``failed``, with why); the caller commits."""
+    _site_row(session, run_id, site)
+    session.execute(
+        update(RunSite).where(RunSite.run_id == run_id, RunSite.site == site).values(status=status, reason=reason)
+    )
+
+
+def run_sites(session: Session, run_id: int) -> list[RunSite]:
+    """The sites of a run with their counts, by name."""
+    return list(session.exec(select(RunSite).where(RunSite.run_id == run_id).order_by(RunSite.site)).all())
 
 
 def record_error(
@@ -95,18 +118,28 @@ def record_error(
     detail: str = "",
     *,
     now: datetime | None = None,
+    site: str | None = None,
 ) -> None:
-    """A FetchError row, and the run's ``errors`` {kind: count} (row-locked on PostgreSQL)."""
+    """A FetchError row, and the run's (and its site's) ``errors`` {kind: count}, row-locked on PostgreSQL."""
     session.add(FetchError(run_id=run_id, url=url, kind=kind, detail=detail[:2000], at=now or clock.now()))
     if run_id is not None:
         run = session.exec(
             select(Run).where(Run.id == run_id).with_for_update().execution_options(populate_existing=True)
         ).first()
-        if run is not None:
-            errors = json.loads(run.errors or "{}")
+        rows: list[Run | RunSite] = [run] if run is not None else []
+        if site:
+            _site_row(session, run_id, site)
+            rows += session.exec(
+                select(RunSite)
+                .where(RunSite.run_id == run_id, RunSite.site == site)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            ).all()
+        for row in rows:
+            errors = json.loads(row.errors or "{}")
             errors[kind] = errors.get(kind, 0) + 1
-            run.errors = json.dumps(errors, sort_keys=True)
-            session.add(run)
+            row.errors = json.dumps(errors, sort_keys=True)
+            session.add(row)
     session.flush()
 
 

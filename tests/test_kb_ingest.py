@@ -402,3 +402,23 @@ def test_near_duplicate_index_across_processes(db_url: str) -> None:
         result = ingest(s, snap(f"{PORTAL}/ask/s003.html", q3, near), None)
         assert result.outcome == "duplicate", result
         assert dedupe.index_for(s) is index and len(index) == before + 1
+
+
+def test_a_run_counts_each_site_apart(db_url: str) -> None:
+    """One run over two sites: each site's counts and errors are its own, and add up to the run's."""
+    (q1, a1, _), (q2, a2, _) = seed(1), seed(2)
+    with kb_session(db_url) as s:
+        run = runs.start_run(s)
+        ingest(s, snap(f"{PORTAL}/ask/s001.html", q1, a1, site="sample-portal"), run.id)
+        ingest(s, snap(f"{CITY}/zcwd/c1.html", q2, a2, site="sample-city"), run.id)
+        ingest(s, snap(f"{CITY}/zcwd/c2.html", status=503, site="sample-city"), run.id)
+        runs.mark_site(s, run.id, "sample-city", "failed", "all pages 5xx")
+        s.commit()
+        by_site = {r.site: r for r in runs.run_sites(s, run.id)}
+        assert sorted(by_site) == ["sample-city", "sample-portal"]
+        city, portal = by_site["sample-city"], by_site["sample-portal"]
+        assert (portal.fetched, portal.new, portal.failed, portal.status) == (1, 1, 0, "running")
+        assert (city.fetched, city.new, city.failed, city.status) == (2, 1, 1, "failed")
+        assert city.reason == "all pages 5xx" and json.loads(city.errors) == {"http_503": 1}
+        total = s.get(Run, run.id)
+        assert total.fetched == portal.fetched + city.fetched and total.new == 2
