@@ -29,6 +29,7 @@ import time
 from typing import Any
 
 from kb import dedupe
+from kb.normalize import normalized
 from sample_site.seeds import answer_text, load_seeds
 
 SENTENCE = re.compile(r"[^。!?;\n]+[。!?;]?")
@@ -86,21 +87,18 @@ def _rss_mb() -> float:
 def cluster(n: int) -> dict[str, Any]:
     """One size, in this process."""
     entries, copy_of = synthesize(n)
-    texts = [dedupe.dedupe_text(q, a) for q, a in entries]
     base_rss = _rss_mb()
     index = dedupe.Index()
     rep_of: list[int] = []  # cluster representative of each entry
     candidates = 0
     t0, c0 = time.perf_counter(), time.process_time()
-    for i, text in enumerate(texts):
-        question, answer = entries[i]
-        sh = dedupe.shingles(text)
-        mh = dedupe.minhash(sh)
-        found = index.candidates(mh, question)
+    for i, (question, answer) in enumerate(entries):
+        sig = dedupe.signature(normalized(question, answer))
+        found = index.candidates(sig.minhash, sig.question_key)
         candidates += len(found)
-        match = dedupe.judge(sh, question, answer, found, lambda k: (*entries[int(k)], k))
+        match = dedupe.judge(sig, found, lambda k: (*entries[int(k)], k))
         if match is None or match.kind == "conflict":
-            index.put(str(i), str(i), mh, question)
+            index.put(str(i), str(i), sig.minhash, sig.question_key)
             rep_of.append(i)
         else:
             rep_of.append(rep_of[int(match.entry_id)])

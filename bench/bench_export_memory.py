@@ -81,7 +81,8 @@ import json, resource, sys, time, tracemalloc
 from kb.db import get_engine, session
 url, mode, out = sys.argv[1], sys.argv[2], sys.argv[3]
 get_engine(url)  # open (and migrate-check) the KB before measuring
-from kb.export import export_entries, generated_at, iter_entries
+from kb.clock import generated_at
+from kb.export import export_entries, iter_entries
 tracemalloc.start()
 t = time.perf_counter()
 with session(url) as s:

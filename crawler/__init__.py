@@ -1,5 +1,5 @@
-"""The Scrapy project (spiders, middlewares, pipelines) and the pure extractor.
+"""The Scrapy project: spiders, middlewares, pipelines, settings (``scrapy.cfg`` at the repo root).
 
-Importing ``crawler`` or ``extract`` must never import Scrapy: ``kb`` uses the
-extractor without the crawl.
+Spiders yield :class:`kb.snapshot.Snapshot` items and read the KB through ``kb.revisit``; the one
+pipeline hands items to ``kb.ingest``. The pure leaves it uses (``extract``, ``sites``) import no Scrapy.
 """

@@ -9,13 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import socket
-from pathlib import Path
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
-from sqlmodel import Session, select
 
 from kb import run_sites, runs
 from kb.db import session
@@ -34,54 +30,6 @@ def nothing_to_do(run: Run, stats: dict) -> bool:
         and run.errors in ("", "{}")
         and not any(k.startswith("kb/error/") for k in stats)
     )
-
-
-def boot_id() -> str:
-    """This boot of this machine (Linux); '' elsewhere. A pid from an earlier boot names nothing."""
-    try:
-        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
-    except OSError:
-        return ""
-
-
-def process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process: alive
-        return True
-    return True
-
-
-def whoami() -> dict[str, object]:
-    """What a run records so a later crawl on the same machine can tell it died."""
-    return {"host": socket.gethostname(), "pid": os.getpid(), "boot": boot_id()}
-
-
-def close_abandoned_runs(s: Session, current: int | None) -> list[int]:
-    """Mark ``interrupted`` the crawl runs this machine left ``running`` whose process is gone.
-
-    A SIGKILL, the OOM killer or a reboot leaves no one to close a run: without this the KB shows it
-    running forever. Only runs that recorded this host are judged (a worker elsewhere may be alive);
-    their ``finished_at`` stays empty: nobody saw when they stopped.
-    """
-    me = whoami()
-    closed = []
-    for run in s.exec(select(Run).where(Run.status == "running", Run.kind == "crawl")).all():
-        args = json.loads(run.args or "{}")
-        if run.id == current or args.get("host") != me["host"] or not args.get("pid"):
-            continue
-        same_boot = args.get("boot") == me["boot"]
-        if same_boot and process_alive(int(args["pid"])):
-            continue
-        args["abandoned"] = f"process {args['pid']} gone; noticed by run {current}"
-        run.status = "interrupted"
-        run.args = json.dumps(args, ensure_ascii=False, default=str)
-        s.add(run)
-        closed.append(run.id)
-    s.commit()
-    return closed
 
 
 class KBPipeline:
@@ -107,39 +55,29 @@ class KBPipeline:
                     "crawl",
                     spider=spider.name,
                     site=getattr(spider, "site_name", None),
-                    args={"start_urls": getattr(spider, "start_urls_given", []), **whoami()},
+                    args={"start_urls": getattr(spider, "start_urls_given", []), **runs.whoami()},
                 )
                 self.run_id = run.id
-                closed = close_abandoned_runs(s, self.run_id)
+                closed = runs.close_abandoned_runs(s, self.run_id)
                 if closed:
                     log.warning(
                         "runs %s were left running by a process that is gone: now interrupted", closed
                     )
         self.crawler.stats.set_value("kb/run_id", self.run_id)
         expected = getattr(spider, "sites_expected", None)
-        if self.run_id is not None and expected is not None:
+        if self.owns_run and self.run_id is not None and expected is not None:
             with session(self.db) as s:
-                run_sites.ensure(s, self.run_id, expected())
-
-    def site_of(self, item: Snapshot) -> str:
-        site_of = getattr(self.crawler.spider, "site_of", None)
-        return site_of(item.url) if site_of else item.site
+                run_sites.start(s, self.run_id, expected())
 
     def process_item(self, item: Snapshot, spider: Spider | None = None) -> Snapshot:
         stats = self.crawler.stats
-        site = self.site_of(item)
         with session(self.db) as s:
             if item.error == "robots":
-                runs.record_error(s, self.run_id, item.url, "robots", item.error_detail)
-                runs.count(s, self.run_id, "robots_refused", fetched=False)
-                run_sites.count(s, self.run_id, site, "robots_refused", fetched=False)
+                runs.record_error(s, self.run_id, item.url, "robots", item.error_detail, site=item.site)
+                runs.count(s, self.run_id, "robots_refused", fetched=False, site=item.site)
                 stats.inc_value("kb/robots_refused")
                 return item
             result = ingest(s, item, self.run_id)
-            error = None
-            if result.outcome == "failed":
-                error = item.error or (f"http_{item.status}" if item.status else "ingest_error")
-            run_sites.count(s, self.run_id, site, result.outcome, error=error)
         stats.inc_value(f"kb/{result.outcome}")
         stats.inc_value("kb/ingested")
         return item

@@ -9,10 +9,10 @@ from __future__ import annotations
 import hashlib
 import zlib
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from kb import clock
+from kb.locks import insert_or_skip
 from kb.models import Body
 
 
@@ -34,17 +34,7 @@ def store_body(session: Session, body: bytes, content_type: str | None = None) -
         "content_type": content_type,
         "first_seen": clock.now(),
     }
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        stmt = postgresql.insert(Body).values(**values).on_conflict_do_nothing(index_elements=["hash"])
-    elif dialect == "sqlite":
-        stmt = sqlite.insert(Body).values(**values).on_conflict_do_nothing(index_elements=["hash"])
-    else:  # pragma: no cover - other databases: check, then insert
-        if session.get(Body, digest) is None:
-            session.add(Body(**values))
-            session.flush()
-        return digest
-    session.execute(stmt)
+    insert_or_skip(session, Body, values, "hash")
     return digest
 
 

@@ -22,7 +22,8 @@ import re
 import threading
 import zlib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -32,7 +33,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from kb.models import Entry, Event, Version
-from kb.normalize import content_hash, normalize, numbers
+from kb.normalize import Normalized, normalize, normalized, numbers
 
 SHINGLE = 3
 NUM_PERM = 128
@@ -54,7 +55,12 @@ _DROP = re.compile(r"[\s\W_]+", re.UNICODE)
 
 def shingles(text: str, k: int = SHINGLE) -> set[str]:
     """The set of ``k``-character runs of the normalized text, whitespace and punctuation removed."""
-    flat = _DROP.sub("", normalize(text))
+    return _runs(normalize(text), k)
+
+
+def _runs(normalized_text: str, k: int = SHINGLE) -> set[str]:
+    """:func:`shingles` of a text already normalized."""
+    flat = _DROP.sub("", normalized_text)
     if len(flat) <= k:
         return {flat} if flat else set()
     return {flat[i : i + k] for i in range(len(flat) - k + 1)}
@@ -65,7 +71,7 @@ def dedupe_text(question: str, answer: str) -> str:
     return f"{question}\n{answer}"
 
 
-def jaccard(a: set[str], b: set[str]) -> float:
+def jaccard(a: AbstractSet[str], b: AbstractSet[str]) -> float:
     if not a and not b:
         return 1.0
     return len(a & b) / len(a | b)
@@ -76,7 +82,7 @@ def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
     return MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME).permutations
 
 
-def minhash(shingle_set: set[str], num_perm: int = NUM_PERM) -> LeanMinHash:
+def minhash(shingle_set: AbstractSet[str], num_perm: int = NUM_PERM) -> LeanMinHash:
     """The signature of a shingle set. CRC-32 as the base hash: stable across processes (stored in
     ``Entry.minhash``), twice as fast as datasketch's SHA-1 default, and the affine permutations
     mix it; distinct 3-character shingles practically never collide."""
@@ -105,8 +111,31 @@ def materially_different(a: str, b: str) -> bool:
 
     A copy that only drops a sentence (and its number) is still a copy.
     """
-    na, nb = Counter(numbers(a)), Counter(numbers(b))
+    return _replaced(numbers(a), numbers(b))
+
+
+def _replaced(a: Sequence[str], b: Sequence[str]) -> bool:
+    """:func:`materially_different` on the numbers of each side."""
+    na, nb = Counter(a), Counter(b)
     return bool(na - nb) and bool(nb - na)
+
+
+@dataclass(frozen=True)
+class Signature:
+    """What the near-duplicate search reads of one page's normalized content, computed once."""
+
+    norm: Normalized
+    shingles: frozenset[str]
+    minhash: LeanMinHash
+
+    @property
+    def question_key(self) -> int:
+        return question_key(self.norm.question)
+
+
+def signature(norm: Normalized) -> Signature:
+    sh = frozenset(_runs(norm.text))
+    return Signature(norm, sh, minhash(sh))
 
 
 @dataclass
@@ -130,7 +159,7 @@ class Index:
     watermark: int = 0  # highest Event id read
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def put(self, entry_id: str, chash: str, mh: LeanMinHash, question: str = "") -> None:
+    def put(self, entry_id: str, chash: str, mh: LeanMinHash, qkey: int = 0) -> None:
         if self.hashes.get(entry_id) == chash:
             return
         if entry_id in self.hashes:
@@ -138,13 +167,14 @@ class Index:
         self.lsh.insert(entry_id, mh, check_duplication=False)
         self.hashes[entry_id] = chash
         self.signatures[entry_id] = np.asarray(mh.hashvalues)
-        self.questions[entry_id] = question_key(question)
+        self.questions[entry_id] = qkey
 
-    def candidates(self, mh: LeanMinHash, question: str = "") -> list[tuple[str, float]]:
+    def candidates(self, mh: LeanMinHash, qkey: int = 0) -> list[tuple[str, float]]:
         """LSH candidates worth an exact Jaccard, with their signature estimate.
 
         Kept: estimated near the merge threshold, or near the conflict threshold with the same
-        question; the rest cannot pass either test (the estimate's error is well inside the margin).
+        question (``qkey``: :func:`question_key`); the rest cannot pass either test (the estimate's
+        error is well inside the margin).
         """
         keys = list(self.lsh.query(mh))
         if not keys:
@@ -152,11 +182,10 @@ class Index:
         sigs = np.stack([self.signatures[k] for k in keys])
         estimates = (sigs == np.asarray(mh.hashvalues)).mean(axis=1)
         near, same_question = THRESHOLD - ESTIMATE_MARGIN, CONFLICT_THRESHOLD - ESTIMATE_MARGIN
-        qk = question_key(question)
         return sorted(
             (k, float(e))
             for k, e in zip(keys, estimates, strict=True)
-            if e >= near or (e >= same_question and self.questions.get(k) == qk)
+            if e >= near or (e >= same_question and self.questions.get(k) == qkey)
         )
 
     def __len__(self) -> int:
@@ -208,22 +237,21 @@ def _sync(session: Session, index: Index) -> None:
         gc.disable()
     try:
         for entry_id, chash, data, question in rows:
-            if data:
-                index.put(entry_id, chash, from_bytes(data), question)
+            if data and index.hashes.get(entry_id) != chash:  # re-read but unchanged: nothing to do
+                index.put(entry_id, chash, from_bytes(data), question_key(normalize(question)))
     finally:
         if paused:
             gc.enable()
     index.watermark = max(index.watermark, top)
 
 
-def question_key(question: str) -> int:
-    return hash(normalize(question)) if question else 0
+def question_key(normalized_question: str) -> int:
+    """Entries whose questions normalize alike share a key (a conflict needs the same question)."""
+    return hash(normalized_question)
 
 
 def judge(
-    mine: set[str],
-    question: str,
-    answer: str,
+    mine: Signature,
     candidates: list[tuple[str, float]],
     load: Callable[[str], tuple[str, str, str] | None],
 ) -> Match | None:
@@ -235,38 +263,32 @@ def judge(
     """
     best: Match | None = None
     conflict: Match | None = None
-    nq = normalize(question)
     for key, _estimate in candidates:
         current = load(key)
         if current is None:
             continue
         other_q, other_a, url = current
-        similarity = jaccard(mine, shingles(dedupe_text(other_q, other_a)))
-        replaced = materially_different(answer, other_a)
+        other = normalized(other_q, other_a)
+        similarity = jaccard(mine.shingles, _runs(other.text))
+        replaced = _replaced(mine.norm.numbers, other.numbers)
         if similarity >= THRESHOLD and not replaced:
             if best is None or similarity > best.similarity:
                 best = Match("near", key, similarity, url)
         elif replaced and (
-            similarity >= THRESHOLD or (similarity >= CONFLICT_THRESHOLD and normalize(other_q) == nq)
+            similarity >= THRESHOLD
+            or (similarity >= CONFLICT_THRESHOLD and other.question == mine.norm.question)
         ):
             if conflict is None or similarity > conflict.similarity:
                 conflict = Match("conflict", key, similarity, url)
     return best or conflict
 
 
-def find_match(
-    session: Session,
-    question: str,
-    answer: str,
-    chash: str | None = None,
-    *,
-    exclude: str | None = None,
-) -> Match | None:
-    """The entry ``question``/``answer`` copies (exact first, then near), or conflicts with.
+def find_match(session: Session, mine: Signature, *, exclude: str | None = None) -> Match | None:
+    """The entry a page's content (``mine``) copies (exact first, then near), or conflicts with.
 
     Gone entries are never matched: a removed answer that reappears elsewhere is a new entry.
     """
-    chash = chash or content_hash(question, answer)
+    chash = mine.norm.content_hash
     exact = session.exec(
         select(Entry)
         .join(Version, (Version.entry_id == Entry.id) & (Version.number == Entry.version))
@@ -275,7 +297,6 @@ def find_match(
     ).first()
     if exact is not None and exact.id != exclude:
         return Match("exact", exact.id, 1.0, exact.canonical_url)
-    mine = shingles(dedupe_text(question, answer))
     index = index_for(session)
 
     def load(entry_id: str) -> tuple[str, str, str] | None:
@@ -289,11 +310,11 @@ def find_match(
         ).first()
         return (row[0], row[1], entry.canonical_url) if row else None
 
-    return judge(mine, question, answer, index.candidates(minhash(mine), question), load)
+    return judge(mine, index.candidates(mine.minhash, mine.question_key), load)
 
 
-def remember(session: Session, entry_id: str, chash: str, mh: LeanMinHash, question: str = "") -> None:
+def remember(session: Session, entry_id: str, mine: Signature) -> None:
     """Put an entry's new content in this process's index at once (the events catch up the others)."""
     index = index_for(session)
     with index.lock:
-        index.put(entry_id, chash, mh, question)
+        index.put(entry_id, mine.norm.content_hash, mine.minhash, mine.question_key)

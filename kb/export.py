@@ -21,7 +21,7 @@ import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import IO, Any
@@ -29,8 +29,9 @@ from typing import IO, Any
 from sqlalchemy import and_, exists, func, or_, select
 from sqlmodel import Session
 
-from kb.clock import iso, parse_time
-from kb.models import Entry, Flag, Page, Run, Verification, Version
+from kb.clock import db_time, generated_at, stamp
+from kb.models import Entry, Flag, Page, Verification, Version
+from kb.sources import export_sources
 
 SCHEMA_VERSION = 1
 SCHEMA_PATH = Path(__file__).with_name("export.schema.json")
@@ -48,31 +49,6 @@ def flag_names() -> list[str]:
     return list(schema()["$defs"]["flag_name"]["enum"])
 
 
-def _aware_columns() -> bool:
-    """Whether the KB's time columns take time-zone-aware values (sqlmodel's UTCDateTime) or naive UTC."""
-    return bool(getattr(Entry.__table__.c.updated_at.type, "timezone", False))  # type: ignore[attr-defined]
-
-
-def db_time(value: datetime | None) -> datetime | None:
-    """A UTC time in the form the time columns bind (aware or naive), for filters on them."""
-    if value is None:
-        return None
-    value = naive(value)
-    return value.replace(tzinfo=UTC) if _aware_columns() else value  # type: ignore[union-attr]
-
-
-def naive(value: datetime | None) -> datetime | None:
-    """Naive UTC, whatever the driver returned (aware columns come back with a zone)."""
-    if value is not None and value.tzinfo is not None:
-        return value.astimezone(UTC).replace(tzinfo=None)
-    return value
-
-
-def stamp(value: datetime | None) -> str | None:
-    """The export's time format (``kb.clock.iso``) for a time read from the KB."""
-    return iso(naive(value))
-
-
 @contextmanager
 def atomic_open(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
     """A text file that appears at ``path`` only once fully written (temp sibling + ``os.replace``)."""
@@ -88,24 +64,6 @@ def atomic_open(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def generated_at(session: Session) -> str:
-    """The time the KB was last changed: ``KB_NOW`` if pinned, else its last run or verification.
-
-    Why not the wall clock: an export is a function of the KB, so the same KB must give the same bytes.
-    """
-    pinned = os.environ.get("KB_NOW")
-    if pinned:
-        return iso(parse_time(pinned)) or ""
-    candidates = [
-        session.execute(select(func.max(Run.finished_at))).scalar(),
-        session.execute(select(func.max(Run.started_at))).scalar(),
-        session.execute(select(func.max(Verification.at))).scalar(),
-        session.execute(select(func.max(Entry.updated_at))).scalar(),
-    ]
-    times = [t for t in candidates if t is not None]
-    return stamp(max(times)) if times else "1970-01-01T00:00:00Z"  # type: ignore[return-value]
 
 
 def entry_filter(
@@ -186,21 +144,7 @@ def _entries(session: Session, rows: list[Any], history: bool) -> Iterator[dict[
     """Entries of one chunk with their children; text orderings are done here, in Python, because
     database collations differ (PostgreSQL's en_US ignores punctuation) and the bytes must not."""
     ids = [r.id for r in rows]
-    pages = _by_entry(
-        session.execute(
-            select(
-                Page.entry_id,
-                Page.url,
-                Page.site,
-                Page.priority,
-                Page.status,
-                Page.first_seen,
-                Page.last_seen,
-            )
-            .where(Page.entry_id.in_(ids))  # type: ignore[union-attr]
-            .order_by(Page.entry_id, Page.priority.desc(), Page.url)  # type: ignore[attr-defined]
-        ).all()
-    )
+    sources_of = export_sources(session, ids)
     open_flags = _by_entry(
         session.execute(
             select(Flag.entry_id, Flag.id, Flag.name, Flag.reason)
@@ -249,17 +193,7 @@ def _entries(session: Session, rows: list[Any], history: bool) -> Iterator[dict[
             "question": r.question,
             "answer": r.answer or "",
             "url": r.canonical_url,
-            "sources": [
-                {
-                    "url": p.url,
-                    "site": p.site,
-                    "priority": p.priority,
-                    "status": p.status,
-                    "first_seen": stamp(p.first_seen),
-                    "last_seen": stamp(p.last_seen),
-                }
-                for p in sorted(pages.get(r.id, []), key=lambda p: (-p.priority, p.url))
-            ],
+            "sources": sources_of.get(r.id, []),
             "version": r.version,
             "content_hash": r.content_hash,
             "flags": flags,

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from kb import clock
 from kb.models import Entry, Event, Flag, Verification, Version
-from kb.normalize import normalize, numbers
+from kb.normalize import Normalized, normalize_answer, numbers
 from sites import profiles
 
 NAMES = ("needs_verification", "stale", "past_policy_year", "changed_since_verified", "gone")
@@ -40,8 +40,12 @@ def _date(text: str | None) -> datetime | None:
 
 def policy_years(answer: str) -> list[int]:
     """Years the answer gives policy figures for (see the module's rule)."""
+    return _policy_years(normalize_answer(answer))
+
+
+def _policy_years(normalized_answer: str) -> list[int]:
     found: set[int] = set()
-    for sentence in _SENTENCE.findall(normalize(answer)):
+    for sentence in _SENTENCE.findall(normalized_answer):
         stated = numbers(sentence)
         yrs = [int(n[:-1]) for n in stated if n.endswith("年")]
         if yrs and any(not n.endswith("年") for n in stated):
@@ -50,8 +54,14 @@ def policy_years(answer: str) -> list[int]:
     return sorted(found)
 
 
-def wanted(session: Session, entry: Entry, now: datetime) -> dict[str, str]:
-    """The flags ``entry`` should carry at ``now``, each with its reason."""
+def wanted(
+    session: Session, entry: Entry, now: datetime, content: Normalized | None = None
+) -> dict[str, str]:
+    """The flags ``entry`` should carry at ``now``, each with its reason.
+
+    ``content``: a page's normalized content, read instead of normalizing the entry's current
+    version again when it is that version's (same content hash).
+    """
     out: dict[str, str] = {}
     version = session.exec(
         select(Version).where(Version.entry_id == entry.id, Version.number == entry.version)
@@ -88,7 +98,10 @@ def wanted(session: Session, entry: Entry, now: datetime) -> dict[str, str]:
         out["stale"] = f"last vouched {at:%Y-%m-%d} ({what}): {age.days} days ago, window {days} days" + (
             " (disclaimer)" if disclaimer else ""
         )
-    pyears = policy_years(version.answer)
+    if content is not None and content.content_hash == version.content_hash:
+        pyears = _policy_years(content.answer)
+    else:
+        pyears = policy_years(version.answer)
     if pyears and max(pyears) < now.year:
         out["past_policy_year"] = f"policy figures for {max(pyears)}; it is {now.year}"
     if entry.status == "gone":
@@ -105,11 +118,16 @@ def open_flags(session: Session, entry_id: str) -> list[Flag]:
 
 
 def evaluate(
-    session: Session, entry: Entry, *, now: datetime | None = None, run_id: int | None = None
+    session: Session,
+    entry: Entry,
+    *,
+    now: datetime | None = None,
+    run_id: int | None = None,
+    content: Normalized | None = None,
 ) -> tuple[list[str], list[str]]:
     """Raise and clear ``entry``'s flags to match :func:`wanted`; return (raised, cleared) names."""
     now = now or clock.now()
-    want = wanted(session, entry, now)
+    want = wanted(session, entry, now, content)
     have = {f.name: f for f in open_flags(session, entry.id)}
     raised, cleared = [], []
     for name, reason in want.items():

@@ -22,7 +22,25 @@ def Timestamp(*, nullable: bool = False) -> Any:  # noqa: N802 (reads like a typ
     return Field(sa_column=Column(DateTime(), nullable=False))
 
 
-class Run(SQLModel, table=True):
+class RunCounts(SQLModel):
+    """A run's counters (``kb.runs.RUN_COUNTS``) and its errors by kind: the run's and each site's."""
+
+    fetched: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    not_modified: int = 0
+    gone: int = 0
+    failed: int = 0
+    robots_refused: int = 0
+    duplicates: int = 0
+    conflicts: int = 0
+    off_topic: int = 0
+    # JSON {kind: count}; sa_type, not sa_column: a Column object could belong to one table only
+    errors: str = Field(default="{}", sa_type=Text, sa_column_kwargs={"nullable": False, "default": "{}"})
+
+
+class Run(RunCounts, table=True):
     """One crawl (or one ``kb reextract`` / ``kb flags --refresh``), with its counts."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -32,50 +50,21 @@ class Run(SQLModel, table=True):
     started_at: datetime = Timestamp()
     finished_at: datetime | None = Timestamp(nullable=True)
     status: str = "running"  # running | ok | failed | interrupted
-    fetched: int = 0
-    new: int = 0
-    changed: int = 0
-    unchanged: int = 0
-    not_modified: int = 0
-    gone: int = 0
-    failed: int = 0
-    robots_refused: int = 0
-    duplicates: int = 0
-    conflicts: int = 0
-    off_topic: int = 0
-    errors: str = Field(
-        default="{}", sa_column=Column(Text, nullable=False, default="{}")
-    )  # JSON {kind: count}
     args: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))  # JSON
 
 
-class RunSite(SQLModel, table=True):
-    """One site's part of a crawl run: its counts (``kb.runs.RUN_COUNTS``), errors by kind, and status.
+class RunSite(RunCounts, table=True):
+    """One site's share of a run: a crawl may cover many sites, and one site may fail while the rest finish.
 
-    A crawl over many sites fails site by site (``kb.run_sites``): one site's robots.txt answering 500
-    marks that site failed while the others finish.
+    Its counters are bumped in the same statement as the run's (``kb.runs.count``).
     """
 
     __tablename__ = "run_site"
-    __table_args__ = (UniqueConstraint("run_id", "site"),)
 
-    id: int | None = Field(default=None, primary_key=True)
-    run_id: int = Field(foreign_key="run.id")
-    site: str  # the profile's name; for pages no profile covers, their host[:port]
-    status: str = "running"  # running | ok | failed | interrupted
-    note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))  # why it failed
-    fetched: int = 0
-    new: int = 0
-    changed: int = 0
-    unchanged: int = 0
-    not_modified: int = 0
-    gone: int = 0
-    failed: int = 0
-    robots_refused: int = 0
-    duplicates: int = 0
-    conflicts: int = 0
-    off_topic: int = 0
-    errors: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))  # JSON {kind: n}
+    run_id: int = Field(foreign_key="run.id", primary_key=True)
+    site: str = Field(primary_key=True, max_length=200)
+    status: str = "running"  # running | ok | failed
+    reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # why it failed
 
 
 class Body(SQLModel, table=True):

@@ -1,7 +1,8 @@
 """Text normalization before hashing and comparing, and the numbers an answer states.
 
 Two extractions of the same answer must hash the same even when the page changed its width forms,
-its whitespace, its counters (阅读 1234) or its time stamps (发布时间 …): those are never content.
+its whitespace, its counters (阅读 1234), its time stamps (发布时间 …) or kept a disclaimer or tip
+line the extractor missed: those are never content.
 The numbers (amounts, percentages, years) are the content editors care most about: a changed number
 is a changed answer, and the same question with different numbers is a conflict, not a copy.
 """
@@ -12,26 +13,29 @@ import difflib
 import hashlib
 import re
 import unicodedata
+from dataclasses import dataclass
+from functools import cached_property
 
-# Sentences that are the page's, not the answer's: the verification disclaimer and the medical tip
-# (the extractor removes them; a page whose extractor missed them must hash the same), and the
-# "以官方公告为准" family of notes, kept out of the hash because the flag reads them separately.
-_BOILERPLATE = [
-    re.compile(r"本信息整理自互联网公开渠道[^\n]*?(?:核实[^。\n]*。|$)", re.M),
-    re.compile(r"提示:本内容不能代替面诊[^\n]*", re.M),
-    re.compile(
-        r"(?:如有疑问|具体)?[^。\n]{0,20}以(?:官方|当地)[^。\n]{0,20}(?:公告|公布|规定|政策|解释)为准[。.]?"
-    ),
-]
+from extract.notices import is_disclaimer, is_tip
+
+# The "以官方公告为准" family of notes: kept out of the hash because the flag reads them separately.
+_DEFER = re.compile(
+    r"(?:如有疑问|具体)?[^。\n]{0,20}以(?:官方|当地)[^。\n]{0,20}(?:公告|公布|规定|政策|解释)为准[。.]?"
+)
 # Counters and stamps: 阅读 1,234 / 1234人看过 / 点赞 12 / 发布时间:2024-01-02 10:00 / 更新于 2024年1月2日.
 _COUNTER = re.compile(
     r"(?:(?:阅读|浏览|点赞|收藏|评论|分享|回答|关注)(?:量|数|次数)?[ \t]*[:]?[ \t]*[\d,.]+[ \t]*[万wk]?\+?)"
     r"|(?:[\d,.]+[ \t]*[万wk]?\+?[ \t]*(?:人|次)(?:阅读|浏览|看过|觉得有用|点赞|收藏|回答))"
 )
-_DATE = r"\d{4}[ \t]*(?:[-/.年][ \t]*\d{1,2}[ \t]*(?:[-/.月][ \t]*\d{1,2}[ \t]*日?)?)(?:[ \t]*\d{1,2}:\d{2}(?::\d{2})?)?"
+_CLOCK = r"(?:[ \t]*\d{1,2}:\d{2}(?::\d{2})?)?"
+_DATE = rf"\d{{4}}[ \t]*(?:[-/.年][ \t]*\d{{1,2}}[ \t]*(?:[-/.月][ \t]*\d{{1,2}}[ \t]*日?)?){_CLOCK}"
+_DAY = rf"\d{{4}}[ \t]*[-/.年][ \t]*\d{{1,2}}[ \t]*[-/.月][ \t]*\d{{1,2}}[ \t]*日?{_CLOCK}"
+# A stamp inside a line (发布时间 …), a line that is only a date, or a card's dateline: a short
+# label, a space and a full date ("健康新闻 2024-05-01", "人民网 2024-05-01"), never a sentence.
 _STAMP = re.compile(
     rf"(?:发布|更新|修改|编辑|审核|来源)(?:时间|日期|于)?[ \t]*[:]?[ \t]*{_DATE}"
-    rf"|^[ \t]*(?:健康新闻[ \t]*)?{_DATE}[ \t]*$",
+    rf"|^[ \t]*{_DATE}[ \t]*$"
+    rf"|^[ \t]*[\u4e00-\u9fff]{{2,6}}[ \t]+{_DAY}[ \t]*$",
     re.M,
 )
 _CJK_OR_PUNCT = r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef,.;:!?()\[\]、。]"
@@ -54,9 +58,34 @@ def normalize(text: str) -> str:
     Paragraph breaks survive (as one newline): they are structure; spacing between CJK characters,
     which extractors add and remove at will, does not.
     """
-    text = _width(text or "").replace("\r\n", "\n").replace("\r", "\n")
-    for pattern in _BOILERPLATE:
-        text = pattern.sub("", text)
+    return _clean(_width(text or ""))
+
+
+def normalize_answer(text: str) -> str:
+    """:func:`normalize` for an answer: its disclaimer and medical-tip lines are dropped too.
+
+    The extractor removes both (reported as flags, not content), recognising them by what they say
+    (``extract.notices``); a line it missed must not make a version either. A question is never
+    read this way: it may well ask what 仅供参考 means.
+    """
+    return _clean(_width(text or ""), notices=True)
+
+
+def _is_notice(line: str) -> bool:
+    """A paragraph line that is a disclaimer or a tip; table rows and list items are the answer's
+    own (the extractor keeps those too)."""
+    line = line.strip()
+    if not line or line.startswith(("|", "- ")):
+        return False
+    return is_tip(line) or is_disclaimer(line)
+
+
+def _clean(text: str, notices: bool = False) -> str:
+    """:func:`normalize` of a text already width-folded (``notices``: :func:`normalize_answer`)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if notices:
+        text = "\n".join(line for line in text.split("\n") if not _is_notice(line))
+    text = _DEFER.sub("", text)
     text = _STAMP.sub("", text)
     text = _COUNTER.sub("", text)
     text = _SPACES.sub(" ", text)
@@ -66,16 +95,46 @@ def normalize(text: str) -> str:
     return _BLANK_LINES.sub("\n", text).strip()
 
 
-def content_hash(question: str, answer: str, *, disclaimer: bool = False) -> str:
-    """sha256 of the normalized question and answer: what decides whether a version is new.
+@dataclass(frozen=True)
+class Normalized:
+    """A page's question and answer in comparable form, made once per ingest and handed on.
 
-    ``disclaimer`` (the page carries the official-verification disclaimer) is part of the content:
-    an editor must hear when a page drops it or adds it, though the sentence itself is not hashed.
+    The content hash, the near-duplicate shingles (from :attr:`text`) and the conflict check (the
+    answer's :attr:`numbers`) all read it, instead of each normalizing the same text again.
     """
-    key = normalize(question) + "\n\x1f\n" + normalize(answer)
-    if disclaimer:
-        key += "\n\x1f[disclaimer]"
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+    question: str  # normalize(question)
+    answer: str  # normalize_answer(answer)
+    numbers: tuple[str, ...]  # the figures the answer states (numbers(answer))
+    disclaimer: bool = False  # the page carries the official-verification disclaimer
+
+    @property
+    def text(self) -> str:
+        """Question and answer together: what two entries are compared on for near-duplicates."""
+        return f"{self.question}\n{self.answer}"
+
+    @cached_property
+    def content_hash(self) -> str:
+        """sha256 of the normalized question and answer: what decides whether a version is new.
+
+        ``disclaimer`` is part of the content: an editor must hear when a page drops it or adds it,
+        though the sentence itself is not hashed.
+        """
+        key = self.question + "\n\x1f\n" + self.answer
+        if self.disclaimer:
+            key += "\n\x1f[disclaimer]"
+        return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def normalized(question: str, answer: str, *, disclaimer: bool = False) -> Normalized:
+    """Normalize a question and answer once: see :class:`Normalized`."""
+    wide = _width(answer or "")
+    return Normalized(normalize(question), _clean(wide, notices=True), tuple(_numbers(wide)), disclaimer)
+
+
+def content_hash(question: str, answer: str, *, disclaimer: bool = False) -> str:
+    """The content hash of a question and answer (:attr:`Normalized.content_hash`)."""
+    return normalized(question, answer, disclaimer=disclaimer).content_hash
 
 
 _NUMBER = r"\d+(?:,\d{3})*(?:\.\d+)?"
@@ -93,8 +152,13 @@ def numbers(text: str) -> list[str]:
     Normalized (NFKC, thousands separators dropped) so 3,000元 and ３０００元 compare equal.
     Conflict detection and the report's "3000元 → 4000元" summary both read these.
     """
+    return _numbers(_width(text or ""))
+
+
+def _numbers(text: str) -> list[str]:
+    """:func:`numbers` of a text already width-folded."""
     out: list[str] = []
-    for m in _NUMBERS.finditer(_width(text or "")):
+    for m in _NUMBERS.finditer(text):
         if m.group("year"):
             out.append(m.group("year") + "年")
         elif m.group("pct"):

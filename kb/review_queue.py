@@ -20,8 +20,9 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
+from kb.clock import stamp
 from kb.diff import number_changes, summary_line
-from kb.export import entry_filter, flag_names, stamp
+from kb.export import entry_filter, flag_names
 from kb.models import Action, Entry, Event, Flag, Verification, Version
 
 PAGE = 50

@@ -1,20 +1,25 @@
-"""Runs: one crawl (or reextract / refresh) with its counts, its errors, and what to fetch next.
+"""Runs: one crawl (or reextract / refresh) with its counts, its errors, and whether it is still alive.
 
-Counters are bumped with ``UPDATE run SET n = n + 1`` so concurrent workers never lose a count.
+Counters are bumped with ``UPDATE run SET n = n + 1`` so concurrent workers never lose a count. A crawl
+run records its host, pid and boot, so a later crawl on the same machine can close a run whose process
+died (SIGKILL, OOM killer, reboot) instead of showing it running forever.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import os
+import socket
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import exists, func, update
+from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from kb import clock
-from kb.models import FetchError, Flag, Page, Run, Verification
+from kb.locks import insert_or_skip
+from kb.models import FetchError, Run, RunSite
 
 # A run's counters, in the order tables and reports show them.
 RUN_COUNTS = (
@@ -69,18 +74,40 @@ def start_run(
     return run
 
 
-def count(session: Session, run_id: int | None, outcome: str, *, fetched: bool = True) -> None:
-    """Bump the run's counter for ``outcome`` (and ``fetched``) in the caller's transaction."""
+def count(
+    session: Session, run_id: int | None, outcome: str, *, fetched: bool = True, site: str | None = None
+) -> None:
+    """Bump the run's counter for ``outcome`` (and ``fetched``), and its ``site``'s, in the caller's transaction."""
     if run_id is None:
         return
-    values: dict[str, Any] = {}
-    column = COUNTERS.get(outcome)
-    if column:
-        values[column] = getattr(Run, column) + 1
-    if fetched:
-        values["fetched"] = Run.fetched + 1
-    if values:
-        session.execute(update(Run).where(Run.id == run_id).values(**values))
+    columns = [c for c in (COUNTERS.get(outcome), "fetched" if fetched else None) if c]
+    if not columns:
+        return
+    session.execute(update(Run).where(Run.id == run_id).values({c: getattr(Run, c) + 1 for c in columns}))
+    if site:
+        _site_row(session, run_id, site)
+        session.execute(
+            update(RunSite)
+            .where(RunSite.run_id == run_id, RunSite.site == site)
+            .values({c: getattr(RunSite, c) + 1 for c in columns})
+        )
+
+
+def _site_row(session: Session, run_id: int, site: str) -> None:
+    insert_or_skip(session, RunSite, {"run_id": run_id, "site": site}, ["run_id", "site"])
+
+
+def mark_site(session: Session, run_id: int, site: str, status: str, reason: str | None = None) -> None:
+    """Say how one site of a run ended (``ok`` | ``failed``, with why); the caller commits."""
+    _site_row(session, run_id, site)
+    session.execute(
+        update(RunSite).where(RunSite.run_id == run_id, RunSite.site == site).values(status=status, reason=reason)
+    )
+
+
+def run_sites(session: Session, run_id: int) -> list[RunSite]:
+    """The sites of a run with their counts, by name."""
+    return list(session.exec(select(RunSite).where(RunSite.run_id == run_id).order_by(RunSite.site)).all())
 
 
 def record_error(
@@ -91,18 +118,28 @@ def record_error(
     detail: str = "",
     *,
     now: datetime | None = None,
+    site: str | None = None,
 ) -> None:
-    """A FetchError row, and the run's ``errors`` {kind: count} (row-locked on PostgreSQL)."""
+    """A FetchError row, and the run's (and its site's) ``errors`` {kind: count}, row-locked on PostgreSQL."""
     session.add(FetchError(run_id=run_id, url=url, kind=kind, detail=detail[:2000], at=now or clock.now()))
     if run_id is not None:
         run = session.exec(
             select(Run).where(Run.id == run_id).with_for_update().execution_options(populate_existing=True)
         ).first()
-        if run is not None:
-            errors = json.loads(run.errors or "{}")
+        rows: list[Run | RunSite] = [run] if run is not None else []
+        if site:
+            _site_row(session, run_id, site)
+            rows += session.exec(
+                select(RunSite)
+                .where(RunSite.run_id == run_id, RunSite.site == site)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            ).all()
+        for row in rows:
+            errors = json.loads(row.errors or "{}")
             errors[kind] = errors.get(kind, 0) + 1
-            run.errors = json.dumps(errors, sort_keys=True)
-            session.add(run)
+            row.errors = json.dumps(errors, sort_keys=True)
+            session.add(row)
     session.flush()
 
 
@@ -126,55 +163,55 @@ def finish_run(
     return run
 
 
-@dataclass
-class KnownPage:
-    """A page the KB knows, with what a conditional revisit needs."""
-
-    url: str
-    site: str
-    status: str
-    etag: str | None
-    last_modified: str | None
-    next_due: datetime | None
-    last_fetched: datetime | None
-    flagged: bool
-    verified: bool
-    entry_id: str | None = None
+# --- liveness: a run whose process died -----------------------------------------------------
 
 
-def known_pages(
-    session: Session, site: str | None = None, due_before: datetime | None = None
-) -> list[KnownPage]:
-    """Pages to revisit: flagged and never-verified entries' pages first, then by ``next_due``.
+def boot_id() -> str:
+    """This boot of this machine (Linux); '' elsewhere. A pid from an earlier boot names nothing."""
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return ""
 
-    Pages already counted gone are left out (a gone page is not re-requested by a refresh);
-    ``due_before`` keeps only pages due by then (never-scheduled pages are always due).
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def whoami() -> dict[str, object]:
+    """What a run records so a later crawl on the same machine can tell it died."""
+    return {"host": socket.gethostname(), "pid": os.getpid(), "boot": boot_id()}
+
+
+def close_abandoned_runs(s: Session, current: int | None) -> list[int]:
+    """Mark ``interrupted`` the crawl runs this machine left ``running`` whose process is gone.
+
+    A SIGKILL, the OOM killer or a reboot leaves no one to close a run: without this the KB shows it
+    running forever. Only runs that recorded this host are judged (a worker elsewhere may be alive);
+    their ``finished_at`` stays empty: nobody saw when they stopped.
     """
-    flagged = exists().where(Flag.entry_id == Page.entry_id, Flag.cleared_at.is_(None))
-    verified = exists().where(Verification.entry_id == Page.entry_id)
-    query = select(Page, flagged.label("flagged"), verified.label("verified")).where(Page.status != "gone")
-    if site:
-        query = query.where(Page.site == site)
-    if due_before is not None:
-        query = query.where((Page.next_due.is_(None)) | (Page.next_due <= due_before))
-    rows = session.exec(query).all()
-    pages = [
-        KnownPage(
-            url=p.url,
-            site=p.site,
-            status=p.status,
-            etag=p.etag,
-            last_modified=p.last_modified,
-            next_due=p.next_due,
-            last_fetched=p.last_fetched,
-            flagged=bool(f),
-            verified=bool(v),
-            entry_id=p.entry_id,
-        )
-        for p, f, v in rows
-    ]
-    pages.sort(key=lambda k: (not (k.flagged and not k.verified), k.next_due or datetime.min, k.url))
-    return pages
+    me = whoami()
+    closed = []
+    for run in s.exec(select(Run).where(Run.status == "running", Run.kind == "crawl")).all():
+        args = json.loads(run.args or "{}")
+        if run.id == current or args.get("host") != me["host"] or not args.get("pid"):
+            continue
+        same_boot = args.get("boot") == me["boot"]
+        if same_boot and process_alive(int(args["pid"])):
+            continue
+        args["abandoned"] = f"process {args['pid']} gone; noticed by run {current}"
+        run.status = "interrupted"
+        run.args = json.dumps(args, ensure_ascii=False, default=str)
+        s.add(run)
+        closed.append(run.id)
+    s.commit()
+    return closed
 
 
 def latest_runs(session: Session, limit: int = 10) -> list[Run]:

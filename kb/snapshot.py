@@ -32,3 +32,8 @@ class Snapshot:
     priority: int = 0  # source priority from the site profile (higher wins when copies merge)
     gone_after: int = 1  # 404/410 answers in a row before the page counts as gone
     extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def observed(self) -> bool:
+        """A fetch is an observation of the site; a ``kb reextract`` of a stored body is not."""
+        return self.extra.get("source") != "reextract"

@@ -65,7 +65,7 @@ def test_one_crawl_of_three_sites_finishes_the_good_ones_and_records_the_bad_one
     assert set(rows) == {"sample-portal", "sample-city", "down-city"}
     manifest = SampleSite.manifest(1)
     for name in ("sample-portal", "sample-city"):  # both good sites crawled to the end
-        assert rows[name].status == "ok" and rows[name].note == ""
+        assert rows[name].status == "ok" and rows[name].reason is None
         assert rows[name].new > 0 and rows[name].failed == 0
     assert rows["sample-portal"].new + rows["sample-city"].new == runs[0].new
     on_topic = {p["entry_key"] for p in manifest["pages"] if p["kind"] == "qa" and p["is_medical_insurance"]}
@@ -85,7 +85,7 @@ def test_one_crawl_of_three_sites_finishes_the_good_ones_and_records_the_bad_one
         ("sample-city", "ok"),
         ("sample-portal", "ok"),
     ]
-    assert run["sites"][0]["note"].startswith("robots.txt unavailable")
+    assert run["sites"][0]["reason"].startswith("robots.txt unavailable")
     assert run["sites"][2]["new"] == rows["sample-portal"].new
 
     # and the editors' app shows the run's sites on its page
@@ -102,17 +102,18 @@ def test_one_crawl_of_three_sites_finishes_the_good_ones_and_records_the_bad_one
     assert '<tr class="ok"><td>sample-city</td><td>ok</td>' in page
 
 
-def test_start_urls_on_unknown_hosts_are_sites_of_their_own(tmp_path: Path) -> None:
-    """No profile covers the down site: it counts under its host:port, apart from the sample sites."""
+def test_start_urls_without_a_profile_count_as_the_generic_site(tmp_path: Path) -> None:
+    """No profile covers the down site: its share of the run is the ``generic`` site's, apart from the
+    sample sites (give a site a profile to have it judged under its own name)."""
     db = f"sqlite:///{tmp_path / 'kb.sqlite'}"
     with SampleSite(edition=1) as site, DownSite(robots_status=503) as down:
         urls = [a for u in (*site.start_urls, down.url) for a in ("--start-url", u)]
         done = kb(dict(os.environ), "crawl", *urls, "--delay", "0", "--max-pages", "12", "--db", db)
     assert done.returncode == 3, done.stderr
-    host = down.origin.removeprefix("http://")
+    assert "1 of 3 sites failed: generic (robots.txt unavailable" in done.stderr
     with session(db) as s:
         rows = {r.site: r.status for r in s.exec(select(RunSite)).all()}
-    assert rows == {"sample-portal": "ok", "sample-city": "ok", host: "failed"}
+    assert rows == {"sample-portal": "ok", "sample-city": "ok", "generic": "failed"}
 
 
 def test_every_site_failing_fails_the_run(tmp_path: Path) -> None:

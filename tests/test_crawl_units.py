@@ -246,10 +246,10 @@ def test_runs_left_running_by_a_dead_process_on_this_machine_are_closed(db_url: 
     import subprocess
     import sys
 
-    from crawler.pipelines import close_abandoned_runs, whoami
     from kb import runs
     from kb.db import session
     from kb.models import Run
+    from kb.runs import close_abandoned_runs, whoami
 
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True)
     me = whoami()

@@ -63,9 +63,10 @@ def test_export_validates_and_carries_the_contract(fixture_kb: str) -> None:
     assert [s["site"] for s in a["sources"]] == ["sample-city", "sample-portal"]  # highest priority first
     assert a["flags"] == [{"name": "changed_since_verified", "reason": "verified v1, now v2"}]
     assert a["verified"] == {"by": "li", "at": "2026-01-05T04:01:00Z", "version": 1}
-    assert a["published"] == "2025-12-01" or a["published"] is None
+    assert a["published"] == "2025-12-01" and a["updated"] is None  # the page's own dates, as extracted
     b = next(e for e in doc["entries"] if e["id"] == "ebbbb")
     assert b["flags"] == [] and b["verified"] is None and b["has_verification_disclaimer"] is False
+    assert b["published"] is None  # a page without a date: null, not a guess
     p = next(e for e in doc["entries"] if e["id"] == "epwned")
     assert p["question"] == PAYLOAD_Q and p["has_verification_disclaimer"] is True  # data, kept verbatim
     assert "versions" not in a
@@ -77,6 +78,7 @@ def test_filters_and_history(fixture_kb: str) -> None:
     assert {"ecccc", "eoooo"} <= {e["id"] for e in every["entries"]}
     a = next(e for e in every["entries"] if e["id"] == "eaaaa")
     assert [v["number"] for v in a["versions"]] == [1, 2]
+    assert [v["published"] for v in a["versions"]] == ["2025-12-01", "2025-12-01"]
     assert "3000元" in a["versions"][0]["answer"]
     flagged = export_doc(fixture_kb, flags=["needs_verification"])
     assert [e["id"] for e in flagged["entries"]] == ["epwned"]  # ebbbb's flag was cleared

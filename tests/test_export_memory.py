@@ -8,8 +8,9 @@ import tracemalloc
 from collections.abc import Callable
 
 from bench.bench_export_memory import make_kb
+from kb.clock import generated_at
 from kb.db import session
-from kb.export import export_entries, generated_at, iter_entries
+from kb.export import export_entries, iter_entries
 
 
 def peak(fn: Callable[[], object]) -> int:

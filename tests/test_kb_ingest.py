@@ -7,7 +7,7 @@ import json
 import pytest
 from sqlmodel import Session, func, select
 
-from kb import dedupe, runs
+from kb import dedupe, revisit, runs
 from kb.bodies import load_body
 from kb.db import session as kb_session
 from kb.ingest import ingest
@@ -291,6 +291,24 @@ def test_older_snapshot_never_rewinds_a_page(db_url: str) -> None:
         assert stale.outcome == "unchanged" and count(s, Version) == 1
 
 
+def test_a_late_older_fetch_still_ranks_its_page_by_first_seen(db_url: str) -> None:
+    """Workers finish out of order: the first fetch of a page arrives last. The page keeps its later
+    content, but was there first, so it is its entry's canonical source, as in arrival order."""
+    q, a, _ = seed(1)
+    original, copy = f"{PORTAL}/ask/s001.html", f"{PORTAL}/ask/s001-copy.html"
+    near = a.replace(a.split("\n\n")[0], "统筹账户和个人账户在以下几个方面有明显区别:")
+    with kb_session(db_url) as s:
+        first = ingest(s, snap(original, q, a, at=later(hours=3)), None)
+        ingest(s, snap(copy, q, near, at=later(hours=2)), None)  # seen "earlier": canonical for now
+        assert s.get(Entry, first.entry_id).canonical_url == copy
+        late = ingest(s, snap(original, q, a, at=later(hours=1)), None)
+        assert late.outcome == "unchanged" and late.detail.endswith("now the canonical source")
+        entry = s.get(Entry, first.entry_id)
+        current = s.exec(select(Version).where(Version.number == entry.version)).one()
+        assert entry.canonical_url == original and current.answer == a
+        assert s.exec(select(Page).where(Page.url == original)).one().first_seen == later(hours=1)
+
+
 def test_known_pages_flagged_unverified_first(db_url: str) -> None:
     with kb_session(db_url) as s:
         q0, a0, d0 = seed(0)
@@ -298,12 +316,12 @@ def test_known_pages_flagged_unverified_first(db_url: str) -> None:
         ingest(s, snap(f"{PORTAL}/ask/s001.html", q1, a1), None)
         ingest(s, snap(f"{PORTAL}/ask/s000.html", q0, a0, disclaimer=d0, at=later(hours=1)), None)
         ingest(s, snap(f"{PORTAL}/", "", "", page_type="listing"), None)
-        pages = runs.known_pages(s)
+        pages = revisit.known_pages(s)
         assert pages[0].url == f"{PORTAL}/ask/s000.html" and pages[0].flagged and not pages[0].verified
         assert {p.url for p in pages} == {f"{PORTAL}/ask/s001.html", f"{PORTAL}/ask/s000.html", f"{PORTAL}/"}
         assert all(p.next_due is not None for p in pages)
-        assert runs.known_pages(s, due_before=later(hours=2)) == []
-        assert len(runs.known_pages(s, site="sample-portal", due_before=later(days=3))) == 3
+        assert revisit.known_pages(s, due_before=later(hours=2)) == []
+        assert len(revisit.known_pages(s, site="sample-portal", due_before=later(days=3))) == 3
 
 
 def test_run_rules_and_counters(db_url: str) -> None:
@@ -384,3 +402,23 @@ def test_near_duplicate_index_across_processes(db_url: str) -> None:
         result = ingest(s, snap(f"{PORTAL}/ask/s003.html", q3, near), None)
         assert result.outcome == "duplicate", result
         assert dedupe.index_for(s) is index and len(index) == before + 1
+
+
+def test_a_run_counts_each_site_apart(db_url: str) -> None:
+    """One run over two sites: each site's counts and errors are its own, and add up to the run's."""
+    (q1, a1, _), (q2, a2, _) = seed(1), seed(2)
+    with kb_session(db_url) as s:
+        run = runs.start_run(s)
+        ingest(s, snap(f"{PORTAL}/ask/s001.html", q1, a1, site="sample-portal"), run.id)
+        ingest(s, snap(f"{CITY}/zcwd/c1.html", q2, a2, site="sample-city"), run.id)
+        ingest(s, snap(f"{CITY}/zcwd/c2.html", status=503, site="sample-city"), run.id)
+        runs.mark_site(s, run.id, "sample-city", "failed", "all pages 5xx")
+        s.commit()
+        by_site = {r.site: r for r in runs.run_sites(s, run.id)}
+        assert sorted(by_site) == ["sample-city", "sample-portal"]
+        city, portal = by_site["sample-city"], by_site["sample-portal"]
+        assert (portal.fetched, portal.new, portal.failed, portal.status) == (1, 1, 0, "running")
+        assert (city.fetched, city.new, city.failed, city.status) == (2, 1, 1, "failed")
+        assert city.reason == "all pages 5xx" and json.loads(city.errors) == {"http_503": 1}
+        total = s.get(Run, run.id)
+        assert total.fetched == portal.fetched + city.fetched and total.new == 2

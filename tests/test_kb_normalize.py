@@ -28,6 +28,32 @@ def test_page_noise_never_changes_the_hash(variant: str) -> None:
     assert content_hash(Q, variant) == content_hash(Q, A)
 
 
+@pytest.mark.parametrize(
+    "notice",
+    [
+        "以上信息来源于网络,仅供参考,办理前请向当地医保经办机构咨询核实。",  # another site's disclaimer
+        "温馨提示:本文不能替代专业医疗建议,如有不适请及时就医。",  # another site's medical tip
+        "人民网 2024-05-01",  # a related card's dateline, any source
+    ],
+    ids=["disclaimer", "tip", "card-dateline"],
+)
+def test_any_sites_notice_lines_stay_out_of_the_hash(notice: str) -> None:
+    """Recognised by what they say (the extractor's rules), not by one site's wording."""
+    assert content_hash(Q, A + "\n\n" + notice) == content_hash(Q, A)
+    assert content_hash(Q, notice + "\n" + A) == content_hash(Q, A)
+
+
+def test_figures_beside_a_notice_are_still_content() -> None:
+    """Only a whole paragraph line can be a notice: a table row or list item keeps its figures."""
+    for line in (
+        "| 报销比例 | 50%,仅供参考,请咨询当地医保局核实 |",
+        "- 报销比例50%,仅供参考,请咨询当地医保局核实",
+    ):
+        assert content_hash(Q, A + "\n\n" + line) != content_hash(Q, A + "\n\n" + line.replace("50%", "60%"))
+    question = "医保报销比例仅供参考吗?去哪里核实?"  # a question is never read as a notice
+    assert normalize(question) == question
+
+
 def test_content_changes_change_the_hash() -> None:
     assert content_hash(Q, A.replace("3000元", "4000元")) != content_hash(Q, A)
     assert content_hash(Q, A + "\n\n新增一段说明。") != content_hash(Q, A)

@@ -159,7 +159,7 @@ def test_near_duplicates_group_the_same_in_any_order(engine, data: st.DataObject
     _check(engine, obs, order, world, with_versions=False)
 
 
-FAIL_AT = ["kb.ingest.store_body", "kb.ingest._new_version", "kb.flags.evaluate", "kb.dedupe.find_match"]
+FAIL_AT = ["kb.pages.store_body", "kb.entries.new_version", "kb.flags.evaluate", "kb.dedupe.find_match"]
 
 
 @pytest.mark.slow

@@ -61,3 +61,22 @@ def test_the_walk_sees_lazy_imports(tmp_path: Path) -> None:
     (tmp_path / "extract").mkdir()
     (tmp_path / "extract" / "x.py").write_text("import sqlmodel\nfrom . import y\n", encoding="utf-8")
     assert wrong_arrows(tmp_path) == ["kb/probe.py:2 imports crawler", "extract/x.py:1 imports sqlmodel"]
+
+
+MAX_LINES = 400
+# Modules that are data tables, not code: allowed to be longer.
+DATA_TABLES: set[str] = set()
+
+
+def test_no_module_does_several_jobs_in_one_file() -> None:
+    """A module over ~400 lines is a module doing several jobs: split it by job (data tables excepted)."""
+    too_long = []
+    for package in ("crawler", "kb", "extract", "sites", "sample_site"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            rel = path.relative_to(ROOT).as_posix()
+            if "/site/" in rel or "/migrations/versions/" in rel or rel in DATA_TABLES:
+                continue
+            lines = len(path.read_text(encoding="utf-8").splitlines())
+            if lines > MAX_LINES:
+                too_long.append(f"{rel} ({lines} lines)")
+    assert too_long == []

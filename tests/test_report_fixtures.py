@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
+from kb.clock import db_time
 from kb.db import session
-from kb.export import db_time
 from kb.models import Entry, Event, Flag, Page, Run, Verification, Version
 
 T0 = datetime(2026, 1, 5, 2, 0, 0)
@@ -108,6 +108,7 @@ def build_fixture_kb(db_url: str, payload: bool = True) -> dict[str, object]:
                 version=2,
                 content_hash="h-eaaaa-2",
                 updated_at=e2,
+                published="2025-12-01",  # its canonical page's date (the versions carry it too)
             ),
             _version("eaaaa", 1, qa, OLD_A, f"{city}/zcwd/a.html", a1, e1),
             _version("eaaaa", 2, qa, NEW_A, f"{city}/zcwd/a.html", a2, e2),

@@ -123,7 +123,7 @@ def test_a_night_of_three_sites_one_down_exits_14_with_the_good_two_done(tmp_pat
     assert report["summary"]["sites_failed"] == ["down-city"]
     (run,) = [r for r in report["runs"] if r["kind"] == "crawl"]  # one crawl for the three sites
     sites = {s["site"]: s for s in run["sites"]}
-    assert sites["down-city"]["status"] == "failed" and "robots.txt unavailable" in sites["down-city"]["note"]
+    assert sites["down-city"]["status"] == "failed" and "robots.txt unavailable" in sites["down-city"]["reason"]
     assert sites["sample-portal"]["status"] == sites["sample-city"]["status"] == "ok"
     assert len(report["added"]) == sites["sample-portal"]["new"] + sites["sample-city"]["new"] > 20
     html = (out / "latest" / "report.html").read_text(encoding="utf-8")

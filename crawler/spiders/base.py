@@ -38,8 +38,8 @@ from crawler.render import render_meta
 from crawler.robots import UNAVAILABLE
 from crawler.shared.spider import SharedCrawlSpider
 from extract import extract_page, garbage_reason
-from kb import clock
-from kb.runs import KnownPage
+from kb import clock, revisit
+from kb.revisit import KnownPage
 from kb.snapshot import Snapshot
 from sites import profiles
 from sites.urls import canonicalize, in_domains, page_url
@@ -133,10 +133,9 @@ class KBSpider(SharedCrawlSpider, scrapy.Spider):
     def load_known(self) -> None:
         if self._known_arg is None:
             from kb.db import session
-            from kb.runs import known_pages
 
             with session(self.settings.get("KB_DB_URL")) as s:
-                self._known_arg = [k for name in self.site_names or [None] for k in known_pages(s, site=name)]
+                self._known_arg = [k for name in self.site_names or [None] for k in revisit.known_pages(s, site=name)]
         self.known = {k.url: k for k in self._known_arg if self.in_scope(k.url)}
         self.body_hashes = self._body_hashes()
 
@@ -144,14 +143,10 @@ class KBSpider(SharedCrawlSpider, scrapy.Spider):
         """url -> stored body hash for the known pages, in one query (a 304 reads its links from it)."""
         if not self.known:
             return {}
-        from sqlmodel import select
-
         from kb.db import session
-        from kb.models import Page
 
         with session(self.settings.get("KB_DB_URL")) as s:
-            rows = s.exec(select(Page.url, Page.body_hash).where(Page.body_hash.is_not(None))).all()
-        return {url: digest for url, digest in rows if url in self.known}
+            return revisit.body_hashes(s, self.known)
 
     def budget_left(self) -> bool:
         """False once the spider has asked for ``--max-pages`` pages (KB_MAX_PAGES): it stops adding more.
@@ -164,17 +159,13 @@ class KBSpider(SharedCrawlSpider, scrapy.Spider):
 
     def stored_body(self, url: str) -> bytes | None:
         """The body the KB stored for ``url`` when it last came in full (None when it has none)."""
-        from kb.bodies import load_body
         from kb.db import session
 
         digest = self.body_hashes.get(url)
         if not digest:
             return None
         with session(self.settings.get("KB_DB_URL")) as s:
-            try:
-                return load_body(s, digest)
-            except KeyError:
-                return None
+            return revisit.stored_body(s, digest)
 
     def in_scope(self, url: str) -> bool:
         return in_domains(url, self.allowed_domains)
@@ -193,7 +184,7 @@ class KBSpider(SharedCrawlSpider, scrapy.Spider):
         self.requested.add(url)
         headers = {}
         known = self.known.get(url)
-        if self.profile_for(url).renders(url):  # through the browser, unconditionally: a script-built page's shell vouches for nothing
+        if self.profile_for(url).renders(url):  # by browser, unconditionally: a script-built shell vouches for nothing
             meta = {**render_meta(), **(meta or {})}
         elif known is not None and known.status != "gone":
             if known.etag:
@@ -218,7 +209,8 @@ class KBSpider(SharedCrawlSpider, scrapy.Spider):
         return ",".join(self.site_names) or None
 
     def profile_for(self, url: str) -> profiles.Profile:
-        """The named site whose hosts cover ``url`` (the one named, when one is), else by URL."""
+        """The named site whose hosts cover ``url`` (the one named, when one is), else by URL. Its name
+        is the page's site, and the run's site row it counts in (``kb.run_sites``)."""
         if len(self.site_profiles) == 1:
             return self.site_profiles[0]
         for profile in self.site_profiles:
@@ -226,15 +218,9 @@ class KBSpider(SharedCrawlSpider, scrapy.Spider):
                 return profile
         return profiles.for_url(url)
 
-    def site_of(self, url: str) -> str:
-        """The site a URL counts under in the run (``kb.run_sites``): its profile's name, or for a
-        page no profile covers its host[:port], so two unknown sites fail apart."""
-        profile = self.profile_for(url)
-        return profile.name if profile.name != "generic" else (urlsplit(url).netloc or "generic")
-
     def sites_expected(self) -> list[str]:
         """The sites this crawl sets out to fetch: every site named, and the sites of its start URLs."""
-        return sorted({*self.site_names, *(self.site_of(u) for u in self.start_urls_given)})
+        return sorted({*self.site_names, *(self.profile_for(u).name for u in self.start_urls_given)})
 
     def snapshot(self, url: str, status: int, **fields: Any) -> Snapshot:
         profile = self.profile_for(url)

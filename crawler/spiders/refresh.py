@@ -1,6 +1,6 @@
 """``refresh``: revisit the KB's known pages when due, with If-None-Match / If-Modified-Since.
 
-Flagged and never-verified entries first (``kb.runs.known_pages`` orders them); a 304 costs no
+Flagged and never-verified entries first (``kb.revisit.known_pages`` orders them); a 304 costs no
 extraction and only moves last-seen; a 404/410 counts toward gone; a fault never touches the entry.
 """
 

@@ -18,7 +18,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from kb.app.web import db, int_param, need_user, run_row
-from kb.export import SCHEMA_VERSION, export_entry, flag_names, generated_at, iter_entries
+from kb.clock import generated_at
+from kb.export import SCHEMA_VERSION, export_entry, flag_names, iter_entries
 from kb.models import Run
 
 MAX_LIMIT = 500

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from kb import accounts, review_queue, run_sites, search
+from kb import accounts, review_queue, search
 from kb.app import views
 from kb.app.web import LoginRequired, db, form, int_param, login_redirect, need_user, render, run_row
 from kb.editors import EntryNotFound
@@ -21,7 +21,7 @@ from kb.report import ReportError, build_report, render_html
 from kb.report.health import health
 from kb.report.render_html import CSP as REPORT_CSP
 from kb.report.render_html import chart_html
-from kb.runs import RUN_COUNTS
+from kb.runs import RUN_COUNTS, run_sites
 from sites import profiles
 
 GROUP_PREVIEW = 5  # items per group on the overview
@@ -173,7 +173,7 @@ def run_page(request: Request) -> Response:
             select(FetchError).where(FetchError.run_id == run_id).order_by(FetchError.id).limit(200)
         ).all()
         row = run_row(run)
-        sites = run_sites.of_runs(s, [run_id]).get(run_id, [])
+        sites = run_sites(s, run_id)
     return render(
         request,
         "run.html",

@@ -65,7 +65,7 @@ def crawl(
     (every site failed); 2 bad usage; 130 stopped before the end (Ctrl-C, SIGTERM)."""
     from crawler.launch import SPIDERS, chosen_profiles, launch_crawl
     from crawler.render import BrowserMissing, chromium, needs_browser
-    from kb import run_sites, runs
+    from kb import runs
     from kb.db import get_engine, resolve_url, session
     from kb.models import Run
     from sites import profiles
@@ -124,7 +124,7 @@ def crawl(
     if outcome.run_id is None:
         fail("the crawl did not start (see the log above)")
     with session(url) as s:
-        sites_done = run_sites.of_runs(s, [outcome.run_id]).get(outcome.run_id, [])
+        sites_done = runs.run_sites(s, outcome.run_id)
         run = s.get(Run, outcome.run_id)
         assert run is not None
         table = Table(title=f"run {run.id}: {run.spider} ({outcome.finish_reason})", title_justify="left")
@@ -152,7 +152,7 @@ def crawl(
             console.print(sites_table(sites_done))
         failed = [r for r in sites_done if r.status == "failed"]
         if failed:
-            names = "; ".join(f"{r.site} ({r.note})" for r in failed)
+            names = "; ".join(f"{r.site} ({r.reason})" for r in failed)
             line = f"kb: {len(failed)} of {len(sites_done)} sites failed: {names}"
             err_console.print(line, highlight=False, soft_wrap=True)  # one line: kb-nightly's log greps it
     if status == "failed":
@@ -173,5 +173,5 @@ def sites_table(rows: list) -> Table:  # list[kb.models.RunSite]
     for col in ("site", "status", *counts, "note"):
         table.add_column(col, justify="right" if col in counts else "left", overflow="fold")
     for r in rows:
-        table.add_row(r.site, r.status, *(str(getattr(r, c)) for c in counts), r.note)
+        table.add_row(r.site, r.status, *(str(getattr(r, c)) for c in counts), r.reason or "")
     return table

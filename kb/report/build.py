@@ -11,8 +11,8 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from kb import run_sites
-from kb.export import generated_at, stamp
+from kb import run_sites, runs
+from kb.clock import generated_at, stamp
 from kb.models import Run, RunSite
 from kb.report import sections as registry
 from kb.report.health import health
@@ -47,7 +47,7 @@ def run_row(run: Run, sites: list[RunSite] | None = None) -> RunRow:
         finished_at=stamp(run.finished_at),
         counts={k: getattr(run, k) for k in RUN_COUNTS},
         sites=[
-            SiteRow(r.site, r.status, r.note, run_sites.counts(r), json.loads(r.errors or "{}"))
+            SiteRow(r.site, r.status, r.reason or "", run_sites.counts(r), json.loads(r.errors or "{}"))
             for r in sites or []
         ],
     )
@@ -93,8 +93,7 @@ def build_report(
         for spec in registry.SECTIONS
     ]
     to = facts.to
-    by_run = run_sites.of_runs(session, [r.id for r in facts.runs if r.id is not None])
-    rows = [run_row(r, by_run.get(r.id or 0)) for r in facts.runs]
+    rows = [run_row(r, runs.run_sites(session, r.id) if r.id is not None else []) for r in facts.runs]
     told = summary(sections, facts.runs)
     told.sites_failed = sorted({s.site for r in rows if r.kind == "crawl" for s in r.sites if s.status == "failed"})
     return Report(

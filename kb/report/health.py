@@ -10,7 +10,8 @@ from collections import defaultdict
 from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session
 
-from kb.export import flag_names, stamp
+from kb.clock import stamp
+from kb.export import flag_names
 from kb.models import Event, Flag, Run
 from kb.report.model import Health, HealthPoint
 from kb.report.window import run_time

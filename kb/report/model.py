@@ -162,7 +162,7 @@ class SiteRow:
 
     site: str
     status: str
-    note: str
+    reason: str  # why it failed ("" when ok)
     counts: dict[str, int]
     errors: dict[str, int]
 

@@ -49,7 +49,7 @@ def run_dict(r: RunRow) -> dict[str, Any]:
     out = plain(r)
     del out["counts"]
     sites = [
-        {"site": s.site, "status": s.status, "note": s.note, **s.counts, "errors": s.errors}
+        {"site": s.site, "status": s.status, "reason": s.reason, **s.counts, "errors": s.errors}
         for s in r.sites
     ]
     del out["sites"]

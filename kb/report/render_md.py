@@ -116,7 +116,7 @@ def site_lines(run: RunRow) -> list[str]:
     for s in run.sites:
         status = f"**{s.status}**" if s.status == "failed" else s.status
         counts = " | ".join(str(s.counts[c]) for c in cols)
-        lines.append(f"| {md(s.site)} | {status} | {counts} | {md(s.note)} |")
+        lines.append(f"| {md(s.site)} | {status} | {counts} | {md(s.reason)} |")
     return [*lines, ""]
 
 

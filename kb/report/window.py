@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlmodel import Session
 
-from kb.export import db_time
+from kb.clock import db_time
 from kb.models import Event, Flag, Run, Version
 
 BATCH = 500  # ids per IN (...) query
