@@ -57,6 +57,14 @@ def prepare_jobdir(jobdir: Path, resume: bool) -> tuple[bool, str]:
     return False, note
 
 
+def may_render(sites: Sequence[str], start_urls: Sequence[str]) -> bool:
+    """True when the crawl may ask for a page its profile renders: one of its sites, or, for a crawl of
+    the whole KB (a refresh with no site and no start URL), any profile. Without the browser handler
+    such a page would come back as its empty shell."""
+    scope = chosen_profiles(sites, start_urls) if sites or start_urls else profiles.all_profiles().values()
+    return needs_browser(list(scope))
+
+
 def chosen_profiles(sites: Sequence[str], start_urls: Sequence[str]) -> list[profiles.Profile]:
     """The crawl's site profiles: those named, then those of start URLs no named one covers."""
     named = [profiles.get(name) for name in sites]
@@ -149,7 +157,7 @@ def launch_crawl(
         extra=extra,
         site_settings=site_settings(chosen, delay_given=delay is not None),
     )
-    if needs_browser(chosen):  # scrapy-playwright's handler, for this crawl only
+    if may_render(sites, start_urls):  # scrapy-playwright's handler, for this crawl only
         for key, value in render_settings(settings).items():
             settings.set(key, value, priority="cmdline")
     process = CrawlerProcess(settings)

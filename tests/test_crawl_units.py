@@ -315,3 +315,21 @@ def test_backoff_slows_the_site_without_jitter_then_recovers() -> None:
         mw._recover(request)
         assert slot.delay == expected
     assert slot.jitter == 0.5  # and the site's usual jitter is back
+
+
+def test_a_crawl_that_may_ask_for_a_rendered_page_gets_the_browser(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The browser handler is installed for a crawl of a rendering site, and for a refresh of the whole
+    KB when any profile renders (else its pages would come back as their empty shells); never otherwise."""
+    from crawler.launch import may_render
+
+    (tmp_path / "js.toml").write_text('name = "js"\nhosts = ["js.example.cn"]\nrender_patterns = ["^/qa/"]\n')
+    (tmp_path / "plain.toml").write_text('name = "plain"\nhosts = ["plain.example.cn"]\n')
+    monkeypatch.setenv("KB_PROFILE_DIRS", str(tmp_path))
+    assert may_render(["js"], []) and may_render(["plain", "js"], [])
+    assert may_render([], ["http://js.example.cn/"])
+    assert not may_render(["plain"], []) and not may_render([], ["http://plain.example.cn/"])
+    assert may_render([], [])  # a refresh of every known page
+    assert Profile(name="x", render_patterns=("^/qa/",)).renders("http://x.cn/qa/1.html")
+    assert not Profile(name="x", render_patterns=("^/qa/",)).renders("http://x.cn/list/")

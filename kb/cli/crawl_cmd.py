@@ -63,8 +63,8 @@ def crawl(
     Exit codes: 0 every site done; 3 some sites failed (robots.txt unavailable, nothing fetched, most
     fetches failed: named on stderr and in the run's sites table), the others done; 1 the run failed
     (every site failed); 2 bad usage; 130 stopped before the end (Ctrl-C, SIGTERM)."""
-    from crawler.launch import SPIDERS, chosen_profiles, launch_crawl
-    from crawler.render import BrowserMissing, chromium, needs_browser
+    from crawler.launch import SPIDERS, launch_crawl, may_render
+    from crawler.render import BrowserMissing, chromium
     from kb import runs
     from kb.db import get_engine, resolve_url, session
     from kb.models import Run
@@ -88,7 +88,7 @@ def crawl(
             fail(f"{spider}: site {profile.name!r} has no {what} (give --start-url URL on its hosts)")
     if spider in ("discover", "sitemap") and not urls and not chosen:
         fail(f"{spider} needs --start-url URL or --site NAME")
-    if needs_browser(chosen_profiles(sites, urls)):
+    if may_render(sites, urls):
         try:
             chromium()
         except BrowserMissing as exc:
