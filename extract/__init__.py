@@ -8,8 +8,8 @@ rules made them.
 
 from __future__ import annotations
 
-from extract.core import EXTRACTOR_VERSION, extract_page
+from extract.core import EXTRACTOR_VERSION, LOW_CONFIDENCE, extract_page
 from extract.garbage import garbage_reason
 from extract.model import ExtractedPage
 
-__all__ = ["EXTRACTOR_VERSION", "ExtractedPage", "extract_page", "garbage_reason"]
+__all__ = ["EXTRACTOR_VERSION", "LOW_CONFIDENCE", "ExtractedPage", "extract_page", "garbage_reason"]

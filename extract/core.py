@@ -50,6 +50,7 @@ EXTRACTOR_VERSION = "7"
 MAX_BYTES = 3_000_000  # bigger bodies are cut: bounded time on huge pages
 MAX_ELEMENTS = 60_000  # beyond this many elements the tail of the page is dropped
 MIN_ANSWER_CHARS = 8
+LOW_CONFIDENCE = 0.5  # below this an answer is listed for an editor to look at
 _UPDATED_WORD = re.compile(r"更新|修改|编辑于|最后编辑|updated", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 # Comments go at parse time: "When <!-- -->President<!-- --> Trump" is one sentence, and
@@ -140,7 +141,7 @@ def _extract(body: bytes, url: str, content_type: str | None) -> ExtractedPage:
     page.published = meta.published or pub or appdata.published(meta)
     page.updated = meta.updated or upd
 
-    blocks = _main_blocks(root, h1_el)
+    blocks, method = _main_blocks(root, h1_el)
     blocks, notes = _strip_notices(blocks, page.question, site_names(meta))
     page.has_verification_disclaimer = notes["disclaimer"] is not None
     page.disclaimer = notes["disclaimer"]
@@ -152,7 +153,7 @@ def _extract(body: bytes, url: str, content_type: str | None) -> ExtractedPage:
         app_blocks = appdata.answer_blocks(meta, page.question)
         if app_blocks and len(compact(render(app_blocks))) > len(compact(render(blocks))):
             app_blocks, more = _strip_notices(app_blocks, page.question, site_names(meta))
-            blocks = app_blocks
+            blocks, method = app_blocks, "appstate"
             if more["disclaimer"] and not page.has_verification_disclaimer:
                 page.has_verification_disclaimer, page.disclaimer = True, more["disclaimer"]
             if more["tip"] and not page.has_medical_tip:
@@ -181,10 +182,26 @@ def _extract(body: bytes, url: str, content_type: str | None) -> ExtractedPage:
         page.answer, page.answer_blocks = "", []
 
     page.is_medical_insurance, page.topic = classify(page.question, page.answer)
+    page.method = method if page.answer else "none"
+    page.confidence = _confidence(page)
     return page
 
 
-def _main_blocks(root, h1_el) -> list[Block]:
+_METHOD_TRUST = {"main": 1.0, "appstate": 0.85, "fallback": 0.45, "none": 0.0}
+
+
+def _confidence(page: ExtractedPage) -> float:
+    """How far to trust the answer: by how it was found, how much of it there is, and whether a
+    question stands over it. A short answer or one from the whole-body fallback is worth a look."""
+    if not page.answer:
+        return 0.0
+    chars = len(compact(page.answer))
+    size = min(1.0, 0.5 + chars / 400)  # 8 chars -> 0.52, 200+ chars -> 1.0
+    asked = 1.0 if page.question else 0.7
+    return round(_METHOD_TRUST.get(page.method, 0.5) * size * asked, 3)
+
+
+def _main_blocks(root, h1_el) -> tuple[list[Block], str]:
     """trafilatura chooses the main text on the cleaned tree; we render the chosen DOM blocks.
 
     trafilatura's own XML can merge paragraphs around inline labels and drop headings; the DOM
@@ -208,14 +225,14 @@ def _main_blocks(root, h1_el) -> list[Block]:
     body = root.find("body")
     dom = from_html(body) if body is not None else []
     if not xml:
-        return merge_bullets(dom)
+        return merge_bullets(dom), "fallback"  # trafilatura chose nothing: the whole cleaned body
     xml_blocks = from_trafilatura_xml(xml)
     chosen = render(xml_blocks)
     picked = select_by_text(dom, chosen)
     total = len(compact(chosen))
     if total and len(compact(render(picked))) >= 0.85 * total:
-        return merge_bullets(picked)
-    return merge_bullets(xml_blocks)
+        return merge_bullets(picked), "main"
+    return merge_bullets(xml_blocks), "main"
 
 
 _NAV_WORDS = re.compile(
