@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from extract import EXTRACTOR_VERSION, extract_page
+from extract import EXTRACTOR_VERSION, LOW_CONFIDENCE, extract_page
 from sample_site.seeds import load_seeds
 
 SITE = Path(__file__).resolve().parents[1] / "sample_site" / "site"
@@ -187,6 +187,17 @@ def test_json_ld_answer_when_the_dom_has_none() -> None:
     assert page.page_type == "qa"
     assert page.answer == "生育保险报销需要先参保满12个月。\n\n在定点医院分娩可以直接结算。"
     assert page.published == "2024-05-06"
+    assert page.method == "appstate"
+
+
+def test_every_page_says_how_its_answer_was_found(extracted) -> None:
+    """Q&A pages come from the main path with confidence; pages without an answer carry none."""
+    for truth, page in extracted:
+        if page.answer:
+            assert page.method == "main", truth["path"]
+            assert page.confidence >= LOW_CONFIDENCE, (truth["path"], page.confidence)
+        else:
+            assert (page.method, page.confidence) == ("none", 0.0), truth["path"]
 
 
 @pytest.mark.parametrize(
