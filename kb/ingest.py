@@ -19,6 +19,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from extract.model import ExtractedPage
@@ -48,6 +49,8 @@ def ingest(
             result = _ingest(session, snap, run_id, now)
             runs.count(session, run_id, result.outcome, fetched=snap.observed, site=snap.site)
         return result
+    except DBAPIError:
+        raise  # the database itself failed (locked, read-only, gone): the transaction is lost, the caller counts it
     except Exception as exc:  # any fault: nothing of this page is written; say so and go on
         log.exception("ingest of %s failed", snap.url)
         detail = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:500]

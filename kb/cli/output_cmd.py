@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from kb.cli.app import DbOption, app, err_console, fail
+from kb.cli.app import DbOption, app, err_console, fail, open_kb
 
 PROGRESS_FROM = 2000  # entries: below this an export is instant and a bar is noise
 
@@ -91,7 +91,7 @@ def export(
         include_gone=include_gone,
         include_off_topic=include_off_topic,
     )
-    with session(db) as s:
+    with session(open_kb(db), readonly=True) as s:
         total = count_entries(s, **filters)
         bar = Progress(
             TextColumn("export"),
@@ -143,7 +143,7 @@ def report(
         fail("--since cannot be combined with --from-run / --to-run")
     when = _time(since, "--since")
     path = _out_path(out)
-    with session(db) as s:
+    with session(open_kb(db), readonly=True) as s:
         try:
             data = build_report(s, from_run=from_run, to_run=to_run, since=when)
         except ReportError as exc:
