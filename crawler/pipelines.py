@@ -100,7 +100,7 @@ class KBPipeline:
         try:
             with session(self.db) as s:
                 runs.record_error(s, self.run_id, item.url, STORE_ERROR, detail, site=item.site)
-                runs.count(s, self.run_id, "failed", fetched=item.observed and bool(item.status), site=item.site)
+                runs.count(s, self.run_id, "failed", fetched=item.answered, site=item.site)
         except DBAPIError:
             self.unrecorded.append((item, detail))
 
@@ -110,7 +110,7 @@ class KBPipeline:
         with session(self.db) as s:
             for item, detail in self.unrecorded:  # the KB refused them then; it has to take them now
                 runs.record_error(s, self.run_id, item.url, STORE_ERROR, detail, site=item.site)
-                runs.count(s, self.run_id, "failed", fetched=item.observed and bool(item.status), site=item.site)
+                runs.count(s, self.run_id, "failed", fetched=item.answered, site=item.site)
             s.commit()
             s.expire_all()  # the counters moved in UPDATEs: read the run afresh
             self.unrecorded.clear()

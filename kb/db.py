@@ -54,6 +54,14 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
+def busy_timeout_ms() -> int:
+    """How long a SQLite write waits for the one writer before it (``KB_SQLITE_BUSY_MS``, default 30 s)."""
+    try:
+        return max(0, int(os.environ.get("KB_SQLITE_BUSY_MS", "30000")))
+    except ValueError:
+        return 30000
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
     dbapi_connection.isolation_level = None  # transactions begin in _sqlite_begin, not in the driver
     cur = dbapi_connection.cursor()
@@ -62,7 +70,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
         "PRAGMA synchronous=NORMAL"
     )  # durable at checkpoints under WAL; one commit per page stays cheap
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA busy_timeout={busy_timeout_ms()}")
     cur.close()
 
 
@@ -102,7 +110,7 @@ def _open(url: str, create: bool) -> Engine:
                     raise DatabaseError(f"no KB at {url} (`kb crawl` or `kb db upgrade` creates one)")
                 if not path.parent.exists():
                     raise DatabaseError(f"cannot open {url}: folder {path.parent} does not exist")
-            engine = create_engine(url, connect_args={"timeout": 30})
+            engine = create_engine(url, connect_args={"timeout": busy_timeout_ms() / 1000})
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "begin", _sqlite_begin)
         else:

@@ -47,7 +47,7 @@ def ingest(
     try:
         with session.begin_nested():
             result = _ingest(session, snap, run_id, now)
-            runs.count(session, run_id, result.outcome, fetched=snap.observed, site=snap.site)
+            runs.count(session, run_id, result.outcome, fetched=snap.answered, site=snap.site)
         return result
     except DBAPIError:
         raise  # the database itself failed (locked, read-only, gone): the transaction is lost, the caller counts it
@@ -56,7 +56,7 @@ def ingest(
         detail = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:500]
         with session.begin_nested():
             runs.record_error(session, run_id, snap.url, "ingest_error", detail, now=now, site=snap.site)
-            runs.count(session, run_id, "failed", site=snap.site)
+            runs.count(session, run_id, "failed", fetched=snap.answered, site=snap.site)
         return IngestResult("failed", detail=detail)
 
 

@@ -62,8 +62,9 @@ def show(entry_id: IdArg, db: DbOption = None, as_json: JsonOption = False) -> N
         _print_json(data)
         return
     console.print(f"[bold]{data['id']}[/] v{data['version']} {data['status']} ({escape(data['site'])})")
-    console.print(f"[bold]Q:[/] {escape(data['question'])}")
-    console.print(escape(data["answer"]), soft_wrap=True)
+    # page text: no markup, no highlighting (Rich's highlighter is quadratic: a 120k answer took minutes)
+    console.print(f"[bold]Q:[/] {escape(data['question'])}", highlight=False)
+    console.print(data["answer"], soft_wrap=True, markup=False, highlight=False)
     console.print(
         f"first seen {data['first_seen']} · updated {data['updated_at']} · last seen {data['last_seen']}"
         f" · published {data['published'] or '-'} · extractor {escape(data['extractor_version'] or '-')}"

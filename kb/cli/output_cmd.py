@@ -38,15 +38,16 @@ def _time(value: str | None, option: str) -> datetime | None:
 
 
 def _out_path(out: str) -> Path | None:
-    """None for stdout; else the path, whose folder must exist."""
+    """None for stdout; else the file to write (symlinks followed), refused up front when it is not a
+    regular file or a new name in an existing folder (``kb.export.output_target``)."""
+    from kb.export import OutputRefused, output_target
+
     if out == "-":
         return None
-    path = Path(out)
-    if path.is_dir():
-        fail(f"--out {out} is a folder; give a file name")
-    if not path.parent.exists():
-        fail(f"--out {out}: folder {path.parent} does not exist")
-    return path
+    try:
+        return output_target(out)
+    except OutputRefused as exc:
+        fail(f"--out {exc}")
 
 
 @app.command()
