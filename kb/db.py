@@ -14,6 +14,7 @@ up to ``busy_timeout`` for it); sessions that only read say ``readonly=True`` an
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +25,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
 DEFAULT_URL = "sqlite:///kb.sqlite"
@@ -65,7 +67,10 @@ def busy_timeout_ms() -> int:
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
     dbapi_connection.isolation_level = None  # transactions begin in _sqlite_begin, not in the driver
     cur = dbapi_connection.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
+    try:
+        cur.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.OperationalError:  # a read-only KB keeps its mode; reading it still works
+        pass
     cur.execute(
         "PRAGMA synchronous=NORMAL"
     )  # durable at checkpoints under WAL; one commit per page stays cheap
@@ -141,6 +146,17 @@ def upgrade(engine: Engine, url: str, *, create: bool = True) -> None:
             return
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+def check_writable(url: str) -> None:
+    """A writing command's first step (``kb crawl``): a KB it may not write (a read-only file, a
+    read-only role) is one line here, not a crawl of tracebacks later. Writes nothing."""
+    try:
+        with get_engine(url).connect() as conn, conn.begin() as tx:
+            conn.execute(text("UPDATE alembic_version SET version_num = version_num"))
+            tx.rollback()
+    except DBAPIError as exc:
+        raise DatabaseError(f"cannot write the KB at {url}: {str(exc.orig).splitlines()[0]}") from exc
 
 
 @contextmanager

@@ -36,9 +36,7 @@ def crawl(site: SampleSite, db: str, *extra: str, env: dict[str, str] | None = N
     args = [sys.executable, "-m", "kb", "crawl", "--delay", "0", "--db", db, *extra]
     for url in site.start_urls:
         args += ["--start-url", url]
-    return subprocess.Popen(
-        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
-    )
+    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 
 def done(proc: subprocess.Popen[str]) -> tuple[int, str, str]:

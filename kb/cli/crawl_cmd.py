@@ -69,7 +69,7 @@ def crawl(
     from crawler.launch import SPIDERS, JobdirRefused, launch_crawl, may_render
     from crawler.render import BrowserMissing, chromium
     from kb import runs
-    from kb.db import get_engine, resolve_url, session
+    from kb.db import check_writable, get_engine, resolve_url, session
     from kb.locks import KBBusy, crawl_lock
     from kb.models import Run
     from sites import profiles
@@ -99,6 +99,7 @@ def crawl(
             fail(str(exc))
     url = resolve_url(db)
     get_engine(url, create=True)  # a bad --db is one line here, before Scrapy starts
+    check_writable(url)  # so is a KB it may not write (read-only file)
     if redis:
         from crawler.shared.join import RedisUnavailable, check_redis
 
