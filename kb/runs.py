@@ -34,6 +34,7 @@ RUN_COUNTS = (
     "conflicts",
     "off_topic",
     "robots_refused",
+    "dead_links",
 )
 
 # Outcome of an ingest -> the Run counter it bumps.
@@ -47,6 +48,7 @@ COUNTERS = {
     "off_topic": "off_topic",
     "duplicate": "duplicates",
     "conflict": "conflicts",
+    "dead_link": "dead_links",
     "robots_refused": "robots_refused",  # the crawler's: count(session, run_id, "robots_refused", fetched=False)
 }
 

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the `kb` fixture is imported from test_kb_editors and named by the tests)
 """What the commands write outside the KB: only what they own. `--out` follows a symlink to its target and
 never replaces a device, a FIFO or a folder; output files follow the umask; `kb crawl --jobdir` and
 `kb demo --out` empty only folders they made."""
@@ -16,7 +17,7 @@ from kb.demo import prepare_out
 from tests.test_kb_editors import Out, kb  # noqa: F401  (the in-process `kb` fixture)
 
 
-def test_out_through_a_symlink_writes_its_target_and_keeps_the_link(kb, db_url: str, tmp_path: Path) -> None:  # noqa: F811
+def test_out_through_a_symlink_writes_its_target_and_keeps_the_link(kb, db_url: str, tmp_path: Path) -> None:
     get_engine(db_url)
     target = tmp_path / "exports" / "kb.json"
     target.parent.mkdir()
@@ -31,7 +32,7 @@ def test_out_through_a_symlink_writes_its_target_and_keeps_the_link(kb, db_url: 
 
 
 @pytest.mark.parametrize("command", ["export", "report", "feedback"])
-def test_out_refuses_a_fifo_a_device_and_a_folder(kb, db_url: str, tmp_path: Path, command: str) -> None:  # noqa: F811
+def test_out_refuses_a_fifo_a_device_and_a_folder(kb, db_url: str, tmp_path: Path, command: str) -> None:
     get_engine(db_url)
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
@@ -45,7 +46,7 @@ def test_out_refuses_a_fifo_a_device_and_a_folder(kb, db_url: str, tmp_path: Pat
     assert stat.S_ISCHR(Path("/dev/full").stat().st_mode)
 
 
-def test_output_files_follow_the_umask(kb, db_url: str, tmp_path: Path) -> None:  # noqa: F811
+def test_output_files_follow_the_umask(kb, db_url: str, tmp_path: Path) -> None:
     get_engine(db_url)
     old = os.umask(0o077)
     try:
@@ -93,7 +94,7 @@ def test_jobdir_removes_only_what_it_made(tmp_path: Path) -> None:
 
 def test_kb_crawl_jobdir_dot_is_refused(
     kb, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:  # noqa: F811
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "kb.sqlite").write_bytes(b"")
     out = kb("crawl", "--jobdir", ".", "--start-url", "http://127.0.0.1:9/", "--db", db_url)
@@ -101,7 +102,7 @@ def test_kb_crawl_jobdir_dot_is_refused(
     assert (tmp_path / "kb.sqlite").exists()
 
 
-def test_demo_out_dot_keeps_the_default_kb(kb, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+def test_demo_out_dot_keeps_the_default_kb(kb, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "kb.sqlite").write_text("the operator's KB")
     out = kb("demo", "--out", ".")

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the `kb` fixture is imported from test_kb_editors and named by the tests)
 """Commands that only read never create a KB, `--db` must be a URL, and a KB (or an --out folder) that
 cannot be written is one line and exit 2 for every command that writes, never a traceback.
 
@@ -42,7 +43,7 @@ READ_ONLY = [
 
 
 @pytest.mark.parametrize("args", READ_ONLY, ids=" ".join)
-def test_a_command_that_does_not_create_says_no_kb(kb, tmp_path: Path, args: list[str]) -> None:  # noqa: F811
+def test_a_command_that_does_not_create_says_no_kb(kb, tmp_path: Path, args: list[str]) -> None:
     path = tmp_path / "new.sqlite"
     out = kb(*args, "--db", f"sqlite:///{path}")
     assert out.returncode == 2, out
@@ -54,7 +55,7 @@ def test_a_command_that_does_not_create_says_no_kb(kb, tmp_path: Path, args: lis
 
 
 def test_db_must_be_a_url_and_a_typo_in_database_url_makes_nothing(
-    kb,  # noqa: F811
+    kb,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
