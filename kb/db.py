@@ -111,10 +111,10 @@ def _open(url: str, create: bool) -> Engine:
     try:
         if url.startswith("sqlite"):
             if path is not None:
-                if not create and not path.is_file():
-                    raise DatabaseError(f"no KB at {url} (`kb crawl` or `kb db upgrade` creates one)")
                 if not path.parent.exists():
                     raise DatabaseError(f"cannot open {url}: folder {path.parent} does not exist")
+                if not create and not path.is_file():
+                    raise DatabaseError(f"no KB at {url} (`kb crawl` or `kb db upgrade` creates one)")
             engine = create_engine(url, connect_args={"timeout": busy_timeout_ms() / 1000})
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "begin", _sqlite_begin)
