@@ -144,15 +144,16 @@ def test_a_huge_answer_is_cut_and_says_so() -> None:
 
 
 def test_kb_show_prints_a_huge_answer_at_once(db_url: str, tmp_path: Path) -> None:
-    """Rich's highlighter is quadratic: a 120 000-character answer took minutes with it on."""
+    """Rich's highlighter is quadratic on text like this (its tag pattern, ``<`` without ``>``): a
+    216 000-character answer takes minutes with it on, about two seconds without."""
     dedupe.reset_indexes()
-    answer = "1. 报销比例 90%,起付线 1000 元,封顶线 300000 元 (2026-01-01) ok=true 0x1f " * 1600
+    answer = "费用 <起付线 1000 元时,封顶线 300000 元 " * 8000  # 216 000 characters
     with session(db_url) as s:
         entry_id = ingest(s, snap(f"{PORTAL}/ask/huge.html", "住院报销比例是多少?", answer), None).entry_id
     proc = subprocess.run(
         [sys.executable, "-m", "kb", "show", entry_id, "--db", db_url],
         capture_output=True,
         text=True,
-        timeout=60,  # a generous budget: it takes about a second
+        timeout=30,  # a generous budget: it takes about a second
     )
     assert proc.returncode == 0 and "封顶线 300000 元" in proc.stdout
