@@ -103,6 +103,8 @@ def test_dead_links_are_counted_listed_and_not_refetched_every_night(
     assert sorted(d["url"] for d in data["dead_links"]) == sorted(p.url for p in dead)
     assert data["runs"][-1]["dead_links"] == 6
     assert "Dead links (6)" in kb("report", "--format", "md", "--db", db_url).stdout
+    html = kb("report", "--format", "html", "--db", db_url).stdout
+    assert "Dead links" in html and all(p in html for p in DEAD)
 
     dead_site.requests.clear()
     second = kb(*crawl, now="2026-03-02T02:00:00")  # the next night: the dead links rest
