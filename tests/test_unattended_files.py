@@ -108,6 +108,15 @@ def test_demo_out_dot_keeps_the_default_kb(kb, tmp_path: Path, monkeypatch: pyte
     out = kb("demo", "--out", ".")
     assert out.returncode == 2 and "--out . is not empty and was not made by kb demo" in out.stderr
     assert (tmp_path / "kb.sqlite").read_text() == "the operator's KB"
+    (tmp_path / "notes.txt").write_text("mine")
+    out = kb("demo", "--out", ".")
+    assert out.returncode == 2 and (tmp_path / "notes.txt").exists()
+    old = tmp_path / "old-demo"  # an earlier demo's folder, from before the mark: only its files
+    old.mkdir()
+    for name in ("kb.sqlite", "kb-edition1.json", "kb.json", "report.html"):
+        (old / name).write_text("x")
+    prepare_out(old)
+    assert (old / ".kb-demo").exists()
     prepare_out(tmp_path / "demo")  # a new folder: the demo's, reused by the next demo
     (tmp_path / "demo" / "kb.sqlite").write_text("an earlier demo")
     prepare_out(tmp_path / "demo")
