@@ -3,8 +3,9 @@ KB's run is recorded by the pipeline, not here.
 
 Resume: with a job folder, Scrapy keeps its queue and seen-set there, but that state is only sound
 after a clean stop (Ctrl-C lets Scrapy finish in-flight work; SIGKILL does not). We mark a clean stop
-with a ``kb-resumable`` file; a folder without the mark is wiped and the crawl starts from scratch (the
-KB makes that safe: ingest is idempotent, so refetching changes nothing twice).
+with a ``kb-resumable`` file; a folder without the mark is emptied and the crawl starts from scratch (the
+KB makes that safe: ingest is idempotent, so refetching changes nothing twice). Only what kb crawl made is
+ever removed: its folders carry a ``kb-jobdir`` mark; a non-empty folder without it is refused.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from crawler.render import needs_browser, render_settings
 from sites import profiles
 
 RESUMABLE_MARK = "kb-resumable"
+JOBDIR_MARK = "kb-jobdir"  # in a job folder kb crawl made or adopted empty: only such a folder is emptied
 SPIDERS = ("discover", "sitemap", "refresh")
 
 
@@ -42,19 +44,63 @@ def default_jobdir(spider: str, targets: Sequence[str]) -> Path:
     return Path(".kb-jobs") / f"{spider}-{digest}"
 
 
+class JobdirRefused(Exception):
+    """A job folder kb crawl did not make and will not empty (``kb crawl`` says so, exit 2)."""
+
+
 def prepare_jobdir(jobdir: Path, resume: bool) -> tuple[bool, str]:
-    """(resumed, note): keep a cleanly stopped job's state for --resume, else start from scratch."""
+    """(resumed, note): keep a cleanly stopped job's state for --resume, else start from scratch.
+
+    Only a folder this command made (it holds ``JOBDIR_MARK``) is ever emptied; a new or empty folder
+    becomes one; any other (``--jobdir .``, a folder of your own) is refused, never wiped.
+    """
     mark = jobdir / RESUMABLE_MARK
+    if jobdir.exists() and not jobdir.is_dir():
+        raise JobdirRefused(f"--jobdir {jobdir} is not a folder")
+    if jobdir.is_dir() and not (jobdir / JOBDIR_MARK).exists() and any(jobdir.iterdir()):
+        raise JobdirRefused(
+            f"--jobdir {jobdir} is not empty and was not made by kb crawl: give a new or empty folder"
+        )
     if resume and mark.exists():
         mark.unlink()
         return True, f"resuming the crawl saved in {jobdir}"
     note = ""
+    made = not jobdir.exists() or _made(jobdir)
     if jobdir.exists():
-        if resume:
+        if resume and (jobdir / JOBDIR_MARK).exists() and len(list(jobdir.iterdir())) > 1:
             note = f"{jobdir} was not stopped cleanly: its state cannot be trusted, crawling from scratch"
-        shutil.rmtree(jobdir)
+        clear_jobdir(jobdir)
     jobdir.mkdir(parents=True, exist_ok=True)
+    (jobdir / JOBDIR_MARK).write_text(f"{'made' if made else 'adopted'} by kb crawl: its job state\n")
     return False, note
+
+
+def _made(jobdir: Path) -> bool:
+    try:
+        return (jobdir / JOBDIR_MARK).read_text().startswith("made")
+    except OSError:
+        return False
+
+
+def clear_jobdir(jobdir: Path) -> None:
+    """Empty a job folder kb crawl made or adopted (its ``JOBDIR_MARK`` says so), mark included; the
+    folder goes too when kb crawl made it."""
+    if not (jobdir / JOBDIR_MARK).exists():
+        return
+    made = _made(jobdir)
+    for child in jobdir.iterdir():
+        if child.name == JOBDIR_MARK:
+            continue
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)
+    (jobdir / JOBDIR_MARK).unlink(missing_ok=True)
+    if made:
+        try:
+            jobdir.rmdir()
+        except OSError:  # something of someone else's appeared in it: it stays
+            pass
 
 
 def may_render(sites: Sequence[str], start_urls: Sequence[str]) -> bool:
@@ -171,5 +217,5 @@ def launch_crawl(
         if reason == "shutdown":
             (jobdir / RESUMABLE_MARK).write_text("stopped cleanly\n", encoding="utf-8")
         else:
-            shutil.rmtree(jobdir, ignore_errors=True)
+            clear_jobdir(jobdir)
     return CrawlOutcome(stats.get("kb/run_id"), reason, str(jobdir) if jobdir else None, resumed, note)

@@ -12,6 +12,7 @@ import logging
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
+from sqlalchemy.exc import DBAPIError
 
 from kb import run_sites, runs
 from kb.db import session
@@ -20,6 +21,8 @@ from kb.models import Run
 from kb.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
+
+STORE_ERROR = "store_error"  # a page fetched but not stored: the run is not ok with any of these
 
 
 def nothing_to_do(run: Run, stats: dict) -> bool:
@@ -38,6 +41,7 @@ class KBPipeline:
         self.db = crawler.settings.get("KB_DB_URL")
         self.run_id: int | None = crawler.settings.getint("KB_RUN_ID") or None
         self.owns_run = self.run_id is None
+        self.unrecorded: list[tuple[Snapshot, str]] = []  # pages not stored whose failure the KB did not take either
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> KBPipeline:
@@ -71,21 +75,45 @@ class KBPipeline:
 
     def process_item(self, item: Snapshot, spider: Spider | None = None) -> Snapshot:
         stats = self.crawler.stats
-        with session(self.db) as s:
-            if item.error == "robots":
-                runs.record_error(s, self.run_id, item.url, "robots", item.error_detail, site=item.site)
-                runs.count(s, self.run_id, "robots_refused", fetched=False, site=item.site)
-                stats.inc_value("kb/robots_refused")
-                return item
-            result = ingest(s, item, self.run_id)
+        try:
+            with session(self.db) as s:
+                if item.error == "robots":
+                    runs.record_error(s, self.run_id, item.url, "robots", item.error_detail, site=item.site)
+                    runs.count(s, self.run_id, "robots_refused", fetched=False, site=item.site)
+                    stats.inc_value("kb/robots_refused")
+                    return item
+                result = ingest(s, item, self.run_id)
+        except DBAPIError as exc:  # the page could not be stored: a failed page, counted, never lost silently
+            self.store_failed(item, exc)
+            return item
         stats.inc_value(f"kb/{result.outcome}")
         stats.inc_value("kb/ingested")
         return item
+
+    def store_failed(self, item: Snapshot, exc: DBAPIError) -> None:
+        """Count a page the KB could not store (database locked, read-only, full): one log line, a
+        ``store_error`` on the run (recorded now if the KB takes it, else when the spider closes)."""
+        detail = f"{type(exc.orig).__name__}: {str(exc.orig).splitlines()[0] if str(exc.orig) else ''}"[:500]
+        log.error("could not store %s in the KB: %s", item.url, detail)
+        self.crawler.stats.inc_value("kb/store_error")
+        self.crawler.stats.inc_value("kb/failed")
+        try:
+            with session(self.db) as s:
+                runs.record_error(s, self.run_id, item.url, STORE_ERROR, detail, site=item.site)
+                runs.count(s, self.run_id, "failed", fetched=item.answered, site=item.site)
+        except DBAPIError:
+            self.unrecorded.append((item, detail))
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.run_id is None:
             return
         with session(self.db) as s:
+            for item, detail in self.unrecorded:  # the KB refused them then; it has to take them now
+                runs.record_error(s, self.run_id, item.url, STORE_ERROR, detail, site=item.site)
+                runs.count(s, self.run_id, "failed", fetched=item.answered, site=item.site)
+            s.commit()
+            s.expire_all()  # the counters moved in UPDATEs: read the run afresh
+            self.unrecorded.clear()
             run = s.get(Run, self.run_id)
             if run is None:
                 return
@@ -101,4 +129,6 @@ class KBPipeline:
                     status = "ok"  # a refresh with nothing due, a sitemap with nothing new: a quiet night
                 # several sites: the run fails only when all did (each failed one is marked in its row)
                 status = status or run_sites.run_status(sites)
+                if status == "ok" and STORE_ERROR in json.loads(run.errors or "{}"):
+                    status = "failed"  # pages were fetched and lost: never ok over a loss
                 runs.finish_run(s, self.run_id, status)

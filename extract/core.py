@@ -50,6 +50,7 @@ EXTRACTOR_VERSION = "7"
 MAX_BYTES = 3_000_000  # bigger bodies are cut: bounded time on huge pages
 MAX_ELEMENTS = 60_000  # beyond this many elements the tail of the page is dropped
 MIN_ANSWER_CHARS = 8
+MAX_ANSWER_CHARS = 50_000  # no real answer is longer; beyond it the answer is cut (``note`` says so)
 LOW_CONFIDENCE = 0.5  # below this an answer is listed for an editor to look at
 _UPDATED_WORD = re.compile(r"更新|修改|编辑于|最后编辑|updated", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
@@ -161,6 +162,7 @@ def _extract(body: bytes, url: str, content_type: str | None) -> ExtractedPage:
         if not page.question:
             page.question = strip_question(appdata.question(meta) or "")
 
+    blocks, page.note = _capped(blocks)
     page.answer_blocks = blocks
     page.answer = render(blocks)
     if not page.published and not page.updated and page.answer:
@@ -185,6 +187,25 @@ def _extract(body: bytes, url: str, content_type: str | None) -> ExtractedPage:
     page.method = method if page.answer else "none"
     page.confidence = _confidence(page)
     return page
+
+
+def _capped(blocks: list[Block]) -> tuple[list[Block], str | None]:
+    """The leading blocks that fit in ``MAX_ANSWER_CHARS``, and a note when any were cut: a page that
+    long is a page gone wrong, and every later step (diffs, reports, the terminal) pays for its size."""
+    sizes = [len(render([b])) + 2 for b in blocks]  # + the blank line between blocks
+    if sum(sizes) - 2 <= MAX_ANSWER_CHARS:
+        return blocks, None
+    kept: list[Block] = []
+    total = 0
+    for block, size in zip(blocks, sizes, strict=True):
+        if total + size - 2 > MAX_ANSWER_CHARS:
+            room = MAX_ANSWER_CHARS - total
+            if room >= 200 or not kept:  # the cut block's start, as text
+                kept.append({"type": "paragraph", "text": render([block])[:room].rstrip()})
+            break
+        kept.append(block)
+        total += size
+    return kept, f"answer cut at {MAX_ANSWER_CHARS:,} characters".replace(",", " ")
 
 
 _METHOD_TRUST = {"main": 1.0, "appstate": 0.85, "fallback": 0.45, "none": 0.0}

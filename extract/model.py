@@ -35,6 +35,7 @@ class ExtractedPage:
     related: list[dict[str, str]] = field(default_factory=list)  # [{"title", "url"}], absolute URLs
     page_type: str = "qa"  # "qa" | "listing" | "other"
     no_answer: str | None = None  # why there is no answer, when there is none
+    note: str | None = None  # what was done to the answer, e.g. "answer cut at 50 000 characters"
     method: str = "none"  # how the answer was found: "main" | "appstate" | "fallback" | "none"
     confidence: float = 0.0  # 0..1: how sure the extractor is that ``answer`` is the page's answer
     encoding: str | None = None

@@ -30,6 +30,12 @@ SITES = ("sample-portal", "sample-city")
 
 
 DEMO_EDITOR = "demo-editor"
+DEMO_MARK = ".kb-demo"  # in a folder kb demo made: only such a folder's KB is replaced
+# What a demo writes: a folder holding nothing else is an earlier demo's (made before the mark existed)
+DEMO_FILES = frozenset(
+    {"kb.sqlite", "kb.sqlite-wal", "kb.sqlite-shm", "kb.sqlite.lock", "kb.json", "kb-edition1.json"}
+    | {"report.html", "report.md", "report.json"}
+)
 
 
 @dataclass
@@ -51,9 +57,28 @@ def kb(*args: str, db: str) -> subprocess.CompletedProcess[str]:
     return proc
 
 
+def earlier_demo(out: Path) -> bool:
+    """A folder an earlier demo made before the mark existed: the demo's files and nothing else, its
+    edition-1 export among them (a folder with just a kb.sqlite is someone's KB)."""
+    names = {p.name for p in out.iterdir()}
+    return "kb-edition1.json" in names and names <= DEMO_FILES
+
+
+def prepare_out(out: Path) -> None:
+    """Make ``out`` the demo's folder: a new or empty one gets ``DEMO_MARK``; one an earlier demo made
+    is reused (its KB replaced); any other folder is refused (``RuntimeError``), never emptied: ``kb
+    demo --out .`` must not delete ``./kb.sqlite``."""
+    if out.exists() and not out.is_dir():
+        raise RuntimeError(f"--out {out} exists and is not a folder")
+    if out.is_dir() and not (out / DEMO_MARK).exists() and any(out.iterdir()) and not earlier_demo(out):
+        raise RuntimeError(f"--out {out} is not empty and was not made by kb demo: give a new or empty folder")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / DEMO_MARK).write_text("made by kb demo: its KB, exports and reports are replaced by the next demo\n")
+
+
 def run_demo(out: Path, echo=print) -> DemoResult:  # type: ignore[no-untyped-def]
     use_profiles()
-    out.mkdir(parents=True, exist_ok=True)
+    prepare_out(out)
     db_path = out / "kb.sqlite"
     for stale in (db_path, out / "kb.sqlite-wal", out / "kb.sqlite-shm"):
         stale.unlink(missing_ok=True)

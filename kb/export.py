@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
@@ -49,17 +50,59 @@ def flag_names() -> list[str]:
     return list(schema()["$defs"]["flag_name"]["enum"])
 
 
+class OutputRefused(OSError):
+    """``--out`` names something a command must not replace: one line, exit 2 (``kb.cli.main``)."""
+
+
+_KINDS = {stat.S_IFDIR: "a folder", stat.S_IFCHR: "a device", stat.S_IFBLK: "a device"}
+_KINDS |= {stat.S_IFIFO: "a FIFO", stat.S_IFSOCK: "a socket"}
+
+
+def output_target(path: str | os.PathLike[str]) -> Path:
+    """The file writing ``path`` lands on: symlinks followed (the link stays, its target is written);
+    refused when that is not a regular file or a new name in an existing folder (a device, a FIFO, a
+    folder is never replaced by a file)."""
+    try:
+        target = Path(path).resolve()
+    except (OSError, RuntimeError) as exc:  # a symlink loop
+        raise OutputRefused(f"{path}: {exc}") from exc
+    try:
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):
+        kind = _KINDS.get(stat.S_IFMT(mode), "not a regular file")
+        raise OutputRefused(f"{path} is {kind}: not replaced (give a file name; - writes to stdout)")
+    if not target.parent.is_dir():
+        raise OutputRefused(f"{path}: folder {target.parent} does not exist")
+    return target
+
+
+def umask() -> int:
+    """The process's umask (read by setting it back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def atomic_open(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
-    """A text file that appears at ``path`` only once fully written (temp sibling + ``os.replace``)."""
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    """A text file that appears at ``path`` only once fully written (temp sibling + ``os.replace``).
+
+    Every output file of the CLI is written here: through a symlink to its target, never over a
+    device, FIFO or folder (:func:`output_target`), with the mode the user's umask gives a new file.
+    """
+    target = output_target(path)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise OutputRefused(f"cannot write {path}: {exc.strerror or exc}") from exc
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, 0o666 & ~umask())
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -10,7 +10,8 @@ named for it: ``kb.pages`` (the page row), ``kb.revisit`` (when to come back), `
 versions, events), ``kb.sources`` (which entry a page feeds, the canonical source), ``kb.dedupe``
 (copies), ``kb.flags``.
 
-Outcomes: new, changed, unchanged, not_modified, gone, failed, off_topic, not_qa, duplicate, conflict.
+Outcomes: new, changed, unchanged, not_modified, gone, failed, off_topic, not_qa, duplicate, conflict,
+dead_link (a 404/410 on a URL that never answered 200).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from extract.model import ExtractedPage
@@ -46,14 +48,16 @@ def ingest(
     try:
         with session.begin_nested():
             result = _ingest(session, snap, run_id, now)
-            runs.count(session, run_id, result.outcome, fetched=snap.observed, site=snap.site)
+            runs.count(session, run_id, result.outcome, fetched=snap.answered, site=snap.site)
         return result
+    except DBAPIError:
+        raise  # the database itself failed (locked, read-only, gone): the transaction is lost, the caller counts it
     except Exception as exc:  # any fault: nothing of this page is written; say so and go on
         log.exception("ingest of %s failed", snap.url)
         detail = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:500]
         with session.begin_nested():
             runs.record_error(session, run_id, snap.url, "ingest_error", detail, now=now, site=snap.site)
-            runs.count(session, run_id, "failed", site=snap.site)
+            runs.count(session, run_id, "failed", fetched=snap.answered, site=snap.site)
         return IngestResult("failed", detail=detail)
 
 
@@ -63,6 +67,8 @@ def _ingest(session: Session, snap: Snapshot, run_id: int | None, now: datetime)
         return _older(session, page, snap, run_id, now)
     if snap.status == 304:
         return _not_modified(session, page, snap, run_id, now)
+    if snap.status in (404, 410) and (page is None or page.status == pages.DEAD):
+        return _dead_link(session, page, snap)
     if snap.status in (404, 410):
         return _gone(session, page, snap, run_id, now)
     if snap.status != 200 or snap.page is None:
@@ -133,14 +139,15 @@ def _not_modified(
     return IngestResult("not_modified", entry.id, entry.version)
 
 
+def _dead_link(session: Session, page: Page | None, snap: Snapshot) -> IngestResult:
+    """A 404/410 on a URL that never answered 200: a dead link (counted, listed), not a fault."""
+    page = pages.dead_link(session, page, snap)
+    return IngestResult("dead_link", None, None, f"HTTP {snap.status}; next check {page.next_due:%Y-%m-%d}")
+
+
 def _gone(
-    session: Session, page: Page | None, snap: Snapshot, run_id: int | None, now: datetime
+    session: Session, page: Page, snap: Snapshot, run_id: int | None, now: datetime
 ) -> IngestResult:
-    if page is None:
-        runs.record_error(
-            session, run_id, snap.url, f"http_{snap.status}", "a page the KB never had", now=now, site=snap.site
-        )
-        return IngestResult("failed", None, None, f"HTTP {snap.status} for an unknown page")
     state = pages.gone(session, page, snap)
     if state == pages.STILL_GONE:
         return IngestResult("gone", page.entry_id, None, "still gone")

@@ -4,17 +4,24 @@ Two workers ingesting the same URL serialize on its page row (``SELECT … FOR U
 PostgreSQL "find a copy, else create an entry" runs under a transaction advisory lock, so one answer
 never becomes two entries; a row two workers may both create is inserted with ``ON CONFLICT DO
 NOTHING``. Lock order everywhere: page, then the dedupe lock (when a copy search may follow), then
-entry. SQLite has one writer at a time: the row locks and the advisory lock are no-ops there.
+entry. SQLite has one writer at a time: the row locks and the advisory lock are no-ops there, and
+one crawl at a time writes to a SQLite KB (:func:`crawl_lock`).
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
+from kb.db import DatabaseError, sqlite_path
 from kb.models import Entry, Page
 
 DEDUPE_LOCK = 0x6B62_6465_6475  # pg_advisory_xact_lock key: "kbdedu"
@@ -46,3 +53,38 @@ def lock_dedupe(session: Session) -> None:
     """On PostgreSQL, serialize "find a copy, else create an entry" across workers."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": DEDUPE_LOCK})
+
+
+class KBBusy(Exception):
+    """Another crawl holds the KB's write lock (``kb crawl`` exits 4)."""
+
+
+@contextmanager
+def crawl_lock(url: str) -> Iterator[None]:
+    """Hold a SQLite KB's crawl lock while a crawl writes to it: ``KB.lock`` next to the file, flocked.
+
+    SQLite has one writer at a time: two crawls at once would spend the night waiting on each other (and
+    before ``BEGIN IMMEDIATE``, lost pages). The second one is refused up front, naming the first (pid,
+    since when). The kernel drops a flock when its process dies, so a killed crawl never leaves the KB
+    locked. PostgreSQL needs none: its workers share a KB by design (row and advisory locks above).
+    """
+    path = sqlite_path(url)
+    if path is None:
+        yield
+        return
+    lock = path.with_name(path.name + ".lock")
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError as exc:
+        raise DatabaseError(f"cannot take the KB's write lock {lock}: {exc.strerror}") from exc
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "pid unknown"
+            raise KBBusy(f"another crawl is writing to this KB ({holder}); {lock} is its lock") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()} since {datetime.now(UTC).isoformat(timespec='seconds')}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the flock; the file stays (removing it would race the next taker)

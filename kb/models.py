@@ -36,6 +36,7 @@ class RunCounts(SQLModel):
     duplicates: int = 0
     conflicts: int = 0
     off_topic: int = 0
+    dead_links: int = 0  # 404/410 on URLs that never answered 200 (page rows with status "dead")
     # JSON {kind: count}; sa_type, not sa_column: a Column object could belong to one table only
     errors: str = Field(default="{}", sa_type=Text, sa_column_kwargs={"nullable": False, "default": "{}"})
 
@@ -107,7 +108,7 @@ class Page(SQLModel, table=True):
     site: str = "generic"
     entry_id: str | None = Field(default=None, foreign_key="entry.id")
     priority: int = 0  # source priority from the site profile (higher wins)
-    status: str = "ok"  # ok | gone | off_topic | not_qa | failed
+    status: str = "ok"  # ok | gone | off_topic | not_qa | failed | dead (404/410, never a 200)
     http_status: int | None = None
     etag: str | None = None
     last_modified: str | None = None

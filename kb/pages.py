@@ -1,6 +1,7 @@
 """Page lifecycle: one fetched URL's row, and what each kind of answer from the site does to it.
 
-A page is created on its first usable fetch (never for a failure or a 404 of a URL the KB never had).
+A page is created on its first usable fetch (never for a failure); a 404/410 of a URL the KB never had
+is a dead link: a row with status ``dead``, no entry, rechecked on a growing interval.
 The site answering (200 or 304) makes it seen: alive, validators refreshed, fault streaks reset. A
 failure is counted on the page and never touches what it holds. 404/410 count toward ``gone``: a page
 is gone after its profile's ``gone_after`` such answers in a row.
@@ -14,6 +15,8 @@ from kb import locks, revisit
 from kb.bodies import store_body
 from kb.models import Page
 from kb.snapshot import Snapshot
+
+DEAD = "dead"  # the status of a URL that answered 404/410 and never 200 (:func:`dead_link`)
 
 # What a 404/410 did to a known page (see :func:`gone`).
 STILL_GONE, COUNTING, NOW_GONE = "still gone", "counting", "now gone"
@@ -59,6 +62,8 @@ def seen(page: Page, snap: Snapshot) -> None:
 
 def fetched(session: Session, page: Page, snap: Snapshot, priority: int) -> None:
     """A full response: seen (when it is an observation, not a reextract), its body stored."""
+    if snap.observed and page.status == DEAD:  # a dead link come alive: a page from now on
+        page.first_seen, page.change_interval = snap.fetched_at, None
     if snap.observed:
         seen(page, snap)
         page.site = snap.site
@@ -102,6 +107,26 @@ def gone(session: Session, page: Page, snap: Snapshot) -> str:
     page.status = "gone"
     session.flush()
     return NOW_GONE
+
+
+def dead_link(session: Session, page: Page | None, snap: Snapshot) -> Page:
+    """A 404/410 on a URL that never answered 200: its row says ``dead`` and when to check it again
+    (``kb.revisit.schedule_dead``), so a dead link is not fetched every night."""
+    if page is None:
+        locks.insert_or_skip(
+            session,
+            Page,
+            {"url": snap.url, "site": snap.site, "status": DEAD, "first_seen": snap.fetched_at},
+            "url",
+        )
+        page = locks.locked_page(session, snap.url)
+        assert page is not None
+    page.status = DEAD
+    page.http_status = snap.status
+    page.last_fetched = snap.fetched_at
+    revisit.schedule_dead(page, snap)
+    session.add(page)
+    return page
 
 
 def not_an_answer(session: Session, page: Page, snap: Snapshot, status: str) -> None:

@@ -37,6 +37,25 @@ def schedule(page: Page, changed: bool, snap: Snapshot) -> None:
         page.last_changed = at
 
 
+DEAD_FIRST_INTERVAL = timedelta(days=7)
+DEAD_MAX_INTERVAL = timedelta(days=90)
+
+
+def schedule_dead(page: Page, snap: Snapshot) -> None:
+    """A dead link's next check: a week, then twice as long each time it is still dead (up to 90 days)."""
+    if page.change_interval:
+        interval = min(DEAD_MAX_INTERVAL, timedelta(seconds=page.change_interval) * 2)
+    else:
+        interval = DEAD_FIRST_INTERVAL
+    page.change_interval = interval.total_seconds()
+    page.next_due = snap.fetched_at + interval
+
+
+def resting(page: KnownPage | None, now: datetime) -> bool:
+    """A known dead link not due for its next check: the spiders leave it alone tonight."""
+    return page is not None and page.status == "dead" and page.next_due is not None and page.next_due > now
+
+
 @dataclass
 class KnownPage:
     """A page the KB knows, with what a conditional revisit needs."""

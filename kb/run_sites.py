@@ -38,15 +38,15 @@ def judge(row: RunSite) -> tuple[str, str | None]:
         return "failed", f"robots.txt disallows every page asked for ({row.robots_refused} refused)"
     if row.fetched == 0 and not errors:
         return "ok", "nothing to fetch"
-    if row.fetched > 0 and row.failed <= row.fetched / 2:
+    if row.fetched > 0 and row.failed <= runs.requests_made(row) / 2:
         return "ok", None
     down = [kind for kind in SITE_DOWN if errors.get(kind)]
     if down:
-        return "failed", f"{SITE_DOWN[down[0]]} ({errors[down[0]]} of {row.fetched} fetches)"
+        return "failed", f"{SITE_DOWN[down[0]]} (x{errors[down[0]]}; {row.fetched} fetched)"
     if not errors:
         return "failed", "nothing fetched"
     kind, n = max(errors.items(), key=lambda kv: (kv[1], kv[0]))
-    return "failed", f"{row.failed} of {row.fetched} fetches failed (most: {kind} x{n})"
+    return "failed", f"{row.failed} of {runs.requests_made(row)} requests failed (most: {kind} x{n})"
 
 
 def start(session: Session, run_id: int, sites: Iterable[str]) -> None:

@@ -34,6 +34,7 @@ RUN_COUNTS = (
     "conflicts",
     "off_topic",
     "robots_refused",
+    "dead_links",
 )
 
 # Outcome of an ingest -> the Run counter it bumps.
@@ -47,6 +48,7 @@ COUNTERS = {
     "off_topic": "off_topic",
     "duplicate": "duplicates",
     "conflict": "conflicts",
+    "dead_link": "dead_links",
     "robots_refused": "robots_refused",  # the crawler's: count(session, run_id, "robots_refused", fetched=False)
 }
 
@@ -101,7 +103,9 @@ def mark_site(session: Session, run_id: int, site: str, status: str, reason: str
     """Say how one site of a run ended (``ok`` | ``failed``, with why); the caller commits."""
     _site_row(session, run_id, site)
     session.execute(
-        update(RunSite).where(RunSite.run_id == run_id, RunSite.site == site).values(status=status, reason=reason)
+        update(RunSite)
+        .where(RunSite.run_id == run_id, RunSite.site == site)
+        .values(status=status, reason=reason)
     )
 
 
@@ -143,9 +147,32 @@ def record_error(
     session.flush()
 
 
+# Fault kinds no response came back for (crawler.spiders.base.failure_kind): not fetched, yet tried.
+UNANSWERED = frozenset(
+    {
+        "connection",
+        "dns",
+        "timeout",
+        "truncated",
+        "too_large",
+        "robots_unavailable",
+        "redirect_loop",
+        "offsite_redirect",
+        "ignored",
+        "error",
+    }
+)
+
+
+def requests_made(row: Run | RunSite) -> int:
+    """Fetched pages plus the requests that got no response: what "more than half failed" is of."""
+    errors: dict[str, int] = json.loads(row.errors or "{}")
+    return row.fetched + sum(n for kind, n in errors.items() if kind in UNANSWERED)
+
+
 def run_status(run: Run) -> str:
-    """ok, or failed when nothing was fetched or more than half of the fetches failed."""
-    if run.fetched == 0 or run.failed > run.fetched / 2:
+    """ok, or failed when nothing was fetched or more than half of the requests failed."""
+    if run.fetched == 0 or run.failed > requests_made(run) / 2:
         return "failed"
     return "ok"
 

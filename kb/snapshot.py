@@ -34,6 +34,12 @@ class Snapshot:
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
+    def answered(self) -> bool:
+        """Counts as fetched: the site answered (a fetch with no response, such as a refused connection,
+        and a ``kb reextract`` are no fetch)."""
+        return self.observed and self.status != 0
+
+    @property
     def observed(self) -> bool:
         """A fetch is an observation of the site; a ``kb reextract`` of a stored body is not."""
         return self.extra.get("source") != "reextract"

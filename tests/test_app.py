@@ -23,7 +23,7 @@ import jsonschema
 import pytest
 
 from kb import dedupe, review, review_queue, runs
-from kb.db import session
+from kb.db import get_engine, session
 from kb.export import export_entries, schema
 from kb.ingest import ingest as kb_ingest
 from tests.app_helpers import add_user, kb, serve
@@ -406,6 +406,7 @@ def test_serve_refuses_bad_input_in_one_line(
     import socket
 
     db = f"sqlite:///{tmp_path / 'kb.sqlite'}"
+    get_engine(db)  # a KB: `kb serve` never makes one
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()

@@ -72,7 +72,7 @@ def test_one_crawl_of_three_sites_finishes_the_good_ones_and_records_the_bad_one
     assert runs[0].new == len(on_topic)  # the whole of both sites, as a crawl of them alone finds
     assert pages == {"sample-portal", "sample-city"}
     bad = rows["down-city"]
-    assert bad.status == "failed" and bad.fetched == bad.failed == 1
+    assert bad.status == "failed" and bad.fetched == 0 and bad.failed == 1  # no page answered: none fetched
     assert json.loads(bad.errors) == {"robots_unavailable": 1}
 
     # the report's per-site table says the same, in every format

@@ -12,6 +12,7 @@ import pytest
 
 from kb import dedupe
 from kb.cli import main
+from kb.db import get_engine
 from kb.db import session as kb_session
 from kb.diff import char_diff, new_text, old_text
 from kb.ingest import ingest
@@ -49,6 +50,7 @@ def kb(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> C
 
 
 def test_unknown_id_in_a_real_process(db_url: str) -> None:
+    get_engine(db_url)  # an empty KB: `kb show` opens it, it never makes one
     out = subprocess.run(
         [sys.executable, "-m", "kb", "show", "enope", "--db", db_url],
         capture_output=True,

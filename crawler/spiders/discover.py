@@ -23,6 +23,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 
 from crawler.spiders.base import KBSpider
+from kb import clock, revisit
 from kb.snapshot import Snapshot
 from sites import profiles
 from sites.urls import canonicalize
@@ -75,10 +76,11 @@ class DiscoverSpider(KBSpider):
             if self.budget_left():
                 yield self.request(url, priority=LISTING_PRIORITY)
         if not self.no_refresh:
-            for url in self.known:
+            now = clock.now()
+            for url, known in self.known.items():
                 if not self.budget_left():
                     break
-                if url not in self.start_urls_given:
+                if url not in self.start_urls_given and not revisit.resting(known, now):
                     yield self.request(url)
 
     def parse(self, response: Response) -> Iterable[Snapshot | scrapy.Request]:
@@ -130,6 +132,8 @@ class DiscoverSpider(KBSpider):
                 return
             url = canonicalize(link)
             if url in self.requested or not self.in_scope(url) or profile.is_ignored(url):
+                continue
+            if revisit.resting(self.known.get(url), clock.now()):  # a dead link, not due for a check
                 continue
             priority = 0
             if url in related:

@@ -69,7 +69,8 @@ class User:
 
 @contextmanager
 def db(request: Request) -> Iterator[Session]:
-    with kb_session(request.app.state.db) as s:
+    """The request's session; a GET only reads, so it never waits for SQLite's write lock (a crawl)."""
+    with kb_session(request.app.state.db, readonly=request.method in ("GET", "HEAD")) as s:
         yield s
 
 

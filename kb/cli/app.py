@@ -28,6 +28,16 @@ def fail(message: str) -> NoReturn:
     raise BadInput(message)
 
 
+def open_kb(db: str | None, *, create: bool = False) -> str:
+    """The KB's URL, opened (and migrated): a bad URL, an unreachable server or, unless the command
+    writes and may ``create`` it, a KB that is not there is one line and exit 2 (``kb.db.DatabaseError``)."""
+    from kb.db import get_engine, resolve_url
+
+    url = resolve_url(db)
+    get_engine(url, create=create)
+    return url
+
+
 DbOption = Annotated[
     str | None,
     typer.Option("--db", help="SQLAlchemy URL of the KB (default: $DATABASE_URL, else sqlite:///kb.sqlite)."),

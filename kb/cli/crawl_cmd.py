@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated
 
@@ -62,11 +64,13 @@ def crawl(
 
     Exit codes: 0 every site done; 3 some sites failed (robots.txt unavailable, nothing fetched, most
     fetches failed: named on stderr and in the run's sites table), the others done; 1 the run failed
-    (every site failed); 2 bad usage; 130 stopped before the end (Ctrl-C, SIGTERM)."""
-    from crawler.launch import SPIDERS, launch_crawl, may_render
+    (every site failed, or pages could not be stored); 2 bad usage; 4 another crawl is writing to this
+    SQLite KB (nothing done); 130 stopped before the end (Ctrl-C, SIGTERM)."""
+    from crawler.launch import SPIDERS, JobdirRefused, launch_crawl, may_render
     from crawler.render import BrowserMissing, chromium
     from kb import runs
-    from kb.db import get_engine, resolve_url, session
+    from kb.db import check_writable, get_engine, resolve_url, session
+    from kb.locks import KBBusy, crawl_lock
     from kb.models import Run
     from sites import profiles
 
@@ -94,7 +98,8 @@ def crawl(
         except BrowserMissing as exc:
             fail(str(exc))
     url = resolve_url(db)
-    get_engine(url)  # a bad --db is one line here, before Scrapy starts
+    get_engine(url, create=True)  # a bad --db is one line here, before Scrapy starts
+    check_writable(url)  # so is a KB it may not write (read-only file)
     if redis:
         from crawler.shared.join import RedisUnavailable, check_redis
 
@@ -103,24 +108,34 @@ def crawl(
         except RedisUnavailable as exc:
             fail(str(exc))
 
-    outcome = launch_crawl(
-        spider,
-        db=url,
-        start_urls=urls,
-        site=sites,
-        max_pages=max_pages,
-        delay=delay,
-        jobdir=jobdir,
-        resume=resume,
-        redis=redis,
-        progress=sys.stderr.isatty(),
-        spider_args={"no_refresh": no_refresh} if spider == "discover" else None,
-        extra_settings={
-            **({"DOWNLOAD_TIMEOUT": timeout} if timeout else {}),
-            **({"RETRY_TIMES": retries} if retries is not None else {}),
-        },
-        announce=lambda note: err_console.print(f"kb: {note}", highlight=False),
-    )
+    lock = ExitStack()
+    try:
+        lock.enter_context(crawl_lock(url))
+    except KBBusy as exc:
+        err_console.print(f"kb: {exc}", highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(EXIT_BUSY) from None
+    with lock:
+        try:
+            outcome = launch_crawl(
+                spider,
+                db=url,
+                start_urls=urls,
+                site=sites,
+                max_pages=max_pages,
+                delay=delay,
+                jobdir=jobdir,
+                resume=resume,
+                redis=redis,
+                progress=sys.stderr.isatty(),
+                spider_args={"no_refresh": no_refresh} if spider == "discover" else None,
+                extra_settings={
+                    **({"DOWNLOAD_TIMEOUT": timeout} if timeout else {}),
+                    **({"RETRY_TIMES": retries} if retries is not None else {}),
+                },
+                announce=lambda note: err_console.print(f"kb: {note}", highlight=False),
+            )
+        except JobdirRefused as exc:
+            fail(str(exc))
     if outcome.run_id is None:
         fail("the crawl did not start (see the log above)")
     with session(url) as s:
@@ -140,6 +155,12 @@ def crawl(
         console.print(table)
         if run.errors and run.errors != "{}":
             console.print(f"errors by kind: {run.errors}", highlight=False)
+        lost = json.loads(run.errors or "{}").get("store_error", 0)
+        if lost:
+            err_console.print(
+                f"kb: {lost} fetched pages could not be stored in the KB (store_error): the run failed",
+                highlight=False,
+            )
         if outcome.finish_reason == "shutdown":
             hint = (
                 f"`kb crawl --resume --jobdir {outcome.jobdir} ...` continues it"
@@ -164,6 +185,8 @@ def crawl(
 
 
 EXIT_SITES_FAILED = 3  # some sites failed, the others were crawled (scheduled/kb-nightly reads it)
+EXIT_BUSY = 4  # another crawl is writing to this (SQLite) KB: this one did nothing
+
 
 
 def sites_table(rows: list) -> Table:  # list[kb.models.RunSite]

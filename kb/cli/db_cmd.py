@@ -16,7 +16,7 @@ app.add_typer(db_app, name="db")
 def upgrade(db: DbOption = None) -> None:
     """Bring the KB's schema to the newest revision (a first run creates the database)."""
     url = resolve_url(db)
-    get_engine(url)
+    get_engine(url, create=True)
     console.print(f"schema at head: {url}")
 
 
@@ -25,6 +25,6 @@ def current(db: DbOption = None) -> None:
     """Show the schema revision the KB is at."""
     url = resolve_url(db)
     cfg = alembic_config(url)
-    with get_engine(url).connect() as conn:
+    with get_engine(url, create=False).connect() as conn:
         cfg.attributes["connection"] = conn
         command.current(cfg)

@@ -26,8 +26,6 @@ def demo(
     """Serve the sample site, crawl edition 1, then edition 2, export, and report what changed."""
     from kb.demo import run_demo
 
-    if out.exists() and not out.is_dir():
-        fail(f"--out {out} exists and is not a folder")
     try:
         result = run_demo(out, echo=lambda msg: console.print(msg, highlight=False))
     except RuntimeError as exc:

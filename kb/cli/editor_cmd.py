@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from kb.cli.app import DbOption, app, console, fail
+from kb.cli.app import DbOption, app, console, fail, open_kb
 
 IdArg = Annotated[str, typer.Argument(help="Entry id (as in the export's `id`, e.g. e3f2…).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
@@ -42,7 +42,7 @@ def verify(
 
     if not by.strip():
         fail("--by needs a name")
-    with session(db) as s:
+    with session(open_kb(db)) as s:
         mark, cleared = _entry_or_fail(review.verify, s, entry_id, by, note)
         console.print(
             f"verified {mark.entry_id} version {mark.version} by {escape(mark.by)}"
@@ -56,14 +56,15 @@ def show(entry_id: IdArg, db: DbOption = None, as_json: JsonOption = False) -> N
     from kb import editors
     from kb.db import session
 
-    with session(db) as s:
+    with session(open_kb(db), readonly=True) as s:
         data = _entry_or_fail(editors.show, s, entry_id)
     if as_json:
         _print_json(data)
         return
     console.print(f"[bold]{data['id']}[/] v{data['version']} {data['status']} ({escape(data['site'])})")
-    console.print(f"[bold]Q:[/] {escape(data['question'])}")
-    console.print(escape(data["answer"]), soft_wrap=True)
+    # page text: no markup, no highlighting (Rich's highlighter is quadratic: a 120k answer took minutes)
+    console.print(f"[bold]Q:[/] {escape(data['question'])}", highlight=False)
+    console.print(data["answer"], soft_wrap=True, markup=False, highlight=False)
     console.print(
         f"first seen {data['first_seen']} · updated {data['updated_at']} · last seen {data['last_seen']}"
         f" · published {data['published'] or '-'} · extractor {escape(data['extractor_version'] or '-')}"
@@ -92,7 +93,7 @@ def history(entry_id: IdArg, db: DbOption = None, as_json: JsonOption = False) -
     from kb.db import session
     from kb.diff import KEPT, excerpt, summary_line, widen_numbers
 
-    with session(db) as s:
+    with session(open_kb(db), readonly=True) as s:
         versions = _entry_or_fail(editors.history, s, entry_id)
     if as_json:
         _print_json(versions)
@@ -148,7 +149,7 @@ def flags_cmd(
 
     if flag and flag not in NAMES:
         fail(f"unknown flag {flag!r} (one of {', '.join(NAMES)})")
-    with session(db) as s:
+    with session(open_kb(db), readonly=not refresh) as s:
         if refresh:
             run = runs.start_run(s, kind="refresh")
             counts = refresh_flags(s, run_id=run.id)
@@ -181,7 +182,7 @@ def stats(db: DbOption = None, as_json: JsonOption = False) -> None:
     from kb import editors
     from kb.db import session
 
-    with session(db) as s:
+    with session(open_kb(db), readonly=True) as s:
         data = editors.stats(s)
     if as_json:
         _print_json(data)

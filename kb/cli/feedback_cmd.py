@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from kb.cli.app import DbOption, app, console
+from kb.cli.app import DbOption, app, console, open_kb
 
 
 @app.command()
@@ -21,7 +21,7 @@ def feedback(
     from kb.db import session
     from kb.export import atomic_open
 
-    with session(db) as s:
+    with session(open_kb(db), readonly=True) as s:
         lines = [json.dumps(item, ensure_ascii=False) + "\n" for item in review.feedback(s)]
     if out is None:
         typer.echo("".join(lines), nl=False)

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from kb.cli.app import DbOption, app, err_console, fail
+from kb.cli.app import DbOption, app, err_console, fail, open_kb
 
 PROGRESS_FROM = 2000  # entries: below this an export is instant and a bar is noise
 
@@ -38,15 +38,16 @@ def _time(value: str | None, option: str) -> datetime | None:
 
 
 def _out_path(out: str) -> Path | None:
-    """None for stdout; else the path, whose folder must exist."""
+    """None for stdout; else the file to write (symlinks followed), refused up front when it is not a
+    regular file or a new name in an existing folder (``kb.export.output_target``)."""
+    from kb.export import OutputRefused, output_target
+
     if out == "-":
         return None
-    path = Path(out)
-    if path.is_dir():
-        fail(f"--out {out} is a folder; give a file name")
-    if not path.parent.exists():
-        fail(f"--out {out}: folder {path.parent} does not exist")
-    return path
+    try:
+        return output_target(out)
+    except OutputRefused as exc:
+        fail(f"--out {exc}")
 
 
 @app.command()
@@ -91,7 +92,7 @@ def export(
         include_gone=include_gone,
         include_off_topic=include_off_topic,
     )
-    with session(db) as s:
+    with session(open_kb(db), readonly=True) as s:
         total = count_entries(s, **filters)
         bar = Progress(
             TextColumn("export"),
@@ -143,7 +144,7 @@ def report(
         fail("--since cannot be combined with --from-run / --to-run")
     when = _time(since, "--since")
     path = _out_path(out)
-    with session(db) as s:
+    with session(open_kb(db), readonly=True) as s:
         try:
             data = build_report(s, from_run=from_run, to_run=to_run, since=when)
         except ReportError as exc:

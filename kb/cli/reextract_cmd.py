@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from kb.cli.app import DbOption, app, console
+from kb.cli.app import DbOption, app, console, open_kb
 
 
 @app.command()
@@ -22,7 +22,7 @@ def reextract(
     from kb.db import session
     from kb.reextract import pages_with_bodies, run_reextract
 
-    with session(db) as s:
+    with session(open_kb(db)) as s:
         total = len(pages_with_bodies(s, site))
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task(f"reextract (extractor {EXTRACTOR_VERSION})", total=total)

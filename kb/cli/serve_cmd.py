@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from kb.cli.app import DbOption, app, console, fail
+from kb.cli.app import DbOption, app, console, fail, open_kb
 
 
 def _secret(path: Path | None) -> str | None:
@@ -69,6 +69,7 @@ def serve(
     from kb.app import create_app
     from kb.db import session
 
+    db = open_kb(db)  # no KB there: one line, not an empty app over a new file
     application = create_app(db, secret_key=_secret(secret_file), secure_cookies=secure_cookies)
     _check_bind(host, port)
     with session(db) as s:

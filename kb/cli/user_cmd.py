@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from kb.cli.app import DbOption, app, console, fail
+from kb.cli.app import DbOption, app, console, fail, open_kb
 
 user_app = typer.Typer(
     help="Accounts of the editors' app (kb serve): editors act, viewers read.", no_args_is_help=True
@@ -32,11 +32,12 @@ def _password(from_stdin: bool) -> str:
     return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
 
 
-def _accounts(func, *args):  # type: ignore[no-untyped-def]
+def _accounts(func, *args, create: bool = False):  # type: ignore[no-untyped-def]
+    """Run an accounts function on the KB (``args[0]``: --db); only ``kb user add`` may create the KB."""
     from kb.accounts import AccountError
     from kb.db import session
 
-    with session(args[0]) as s:
+    with session(open_kb(args[0], create=create)) as s:
         try:
             return func(s, *args[1:])
         except AccountError as exc:
@@ -61,7 +62,7 @@ def add(
         check_name(name)
     except AccountError as exc:
         fail(str(exc))
-    account = _accounts(add_user, db, name, _password(password_stdin), role)
+    account = _accounts(add_user, db, name, _password(password_stdin), role, create=True)
     console.print(f"added {escape(account.name)} ({account.role})", highlight=False)
 
 

@@ -157,6 +157,21 @@ class Summary:
 
 
 @dataclass
+class DeadLink:
+    """A link that answered 404/410 and never 200: listed for the editors, not a fault."""
+
+    url: str
+    site: str
+    http_status: int | None
+    first_seen: str
+    id: str = "dead link"  # what the HTML shows where an entry's id goes
+
+    @property
+    def question(self) -> str:  # the heading line the HTML and the digest give every item
+        return f"HTTP {self.http_status}: {self.url}"
+
+
+@dataclass
 class SiteRow:
     """One site's part of a crawl run (``kb.run_sites``): its status, why it failed, its counts."""
 

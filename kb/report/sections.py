@@ -20,6 +20,7 @@ from kb.report.model import (
     Changed,
     Cleared,
     Conflict,
+    DeadLink,
     Disclaimer,
     Flagged,
     Gone,
@@ -261,3 +262,12 @@ def conflicts(facts: Facts) -> list[Conflict]:
         for e, info in with_detail(facts, "conflict")
     ]
     return sorted(items, key=lambda i: (i.id, i.url))
+
+
+@section("dead_links", "Dead links", "dead links")
+def dead_links(facts: Facts) -> list[DeadLink]:
+    """Links first found dead in the window (rechecked on a growing interval, not every night)."""
+    return [
+        DeadLink(p.url, p.site, p.http_status, p.first_seen.isoformat(timespec="seconds"))
+        for p in facts.dead_links
+    ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +20,7 @@ from sqlalchemy import and_, or_, select
 from sqlmodel import Session
 
 from kb.clock import db_time
-from kb.models import Event, Flag, Run, Version
+from kb.models import Event, Flag, Page, Run, Version
 
 BATCH = 500  # ids per IN (...) query
 
@@ -153,6 +153,7 @@ class Facts:
     history: dict[str, list[Version]]
     flags_now: dict[str, list[str]]
     runs: list[Run]
+    dead_links: list[Page] = field(default_factory=list)  # URLs first found dead in the window
 
     @property
     def until(self) -> datetime | None:
@@ -193,4 +194,16 @@ def read_facts(
         history=versions_of(session, ids),
         flags_now=open_flags(session, ids),
         runs=window_runs(session, frm, to, since),
+        dead_links=window_dead_links(session, frm, to, since),
     )
+
+
+def window_dead_links(session: Session, frm: Run | None, to: Run | None, since: datetime | None) -> list[Page]:
+    """Links first found dead (404/410, never a 200: ``kb.pages.dead_link``) in the window, by URL."""
+    stmt = select(Page).where(Page.status == "dead").order_by(Page.url)  # type: ignore[arg-type]
+    start = since if since is not None else run_time(frm)
+    if start is not None:
+        stmt = stmt.where(Page.first_seen > start)  # type: ignore[operator]
+    if since is None and to is not None and to.finished_at is not None:
+        stmt = stmt.where(Page.first_seen <= to.finished_at)  # type: ignore[operator]
+    return list(session.scalars(stmt).all())
