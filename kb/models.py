@@ -8,7 +8,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Index, LargeBinary, Text, UniqueConstraint, event
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    LargeBinary,
+    SmallInteger,
+    Text,
+    UniqueConstraint,
+    event,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -95,6 +105,23 @@ class Entry(SQLModel, table=True):
     updated_at: datetime = Timestamp()  # when the current version was made
     last_seen: datetime = Timestamp()
     gone_at: datetime | None = Timestamp(nullable=True)
+
+
+class EntryBand(SQLModel, table=True):
+    """One LSH band of an entry's current MinHash (``kb.dedupe``): the near-duplicate index, in the KB.
+
+    The primary key (band, hash, entry_id) is the lookup index itself (a clustered table on SQLite).
+    Written with the entry's version, in its transaction; the old bands are removed by their key,
+    read from the entry's previous ``minhash``, so no index on ``entry_id`` is needed (and no foreign
+    key, whose check on deleting an entry would then scan this table: entries are never deleted).
+    """
+
+    __tablename__ = "entry_band"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    band: int = Field(sa_column=Column(SmallInteger, primary_key=True, autoincrement=False))
+    hash: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    entry_id: str = Field(primary_key=True, max_length=32)
 
 
 class Page(SQLModel, table=True):

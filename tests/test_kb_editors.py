@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 import pytest
 
-from kb import dedupe
 from kb.cli import main
 from kb.db import session as kb_session
 from kb.diff import char_diff, new_text, old_text
@@ -61,7 +60,6 @@ def test_unknown_id_in_a_real_process(db_url: str) -> None:
 @pytest.fixture
 def kb_file(db_url: str) -> tuple[str, str, str]:
     """A KB with one changed disclaimer entry (s000, 3000元 → 4000元) and one plain entry (s001)."""
-    dedupe.reset_indexes()
     q0, a0, _ = seed(0)
     q1, a1, _ = seed(1)
     with kb_session(db_url) as s:
@@ -144,7 +142,6 @@ def test_bad_input_is_one_line_exit_2(
 
 
 def test_history_shows_a_question_edit_and_the_disclaimer(kb: Callable[..., Out], db_url: str) -> None:
-    dedupe.reset_indexes()
     q, a, _ = seed(3)
     url = f"{PORTAL}/ask/s003.html"
     with kb_session(db_url) as s:
