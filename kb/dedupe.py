@@ -5,10 +5,13 @@ runs (after normalization, with whitespace and punctuation dropped). Parameters 
 labelled pairs of ``bench/dedupe_pairs.json`` (``python -m bench dedupe``; BENCHMARKS.md):
 
 - ``THRESHOLD``: exact Jaccard of the shingle sets at or above which two answers are one answer.
-- LSH banding is set explicitly (``BANDS`` x ``ROWS`` = ``NUM_PERM``), not left to datasketch's
-  default, whose S-curve at threshold 0.8 catches only ~40% of pairs at exactly 0.8: ours puts
-  the curve's knee well below ``THRESHOLD`` so a pair at the threshold is a candidate with
-  probability > 0.99; every candidate is then confirmed with the exact Jaccard.
+- LSH banding is set explicitly (``BANDS`` x ``ROWS`` <= ``NUM_PERM``), for the database: each band
+  is a row of ``entry_band`` and every random band collision a candidate row to read, and the
+  synthetic answers at scale share whole sentences (raw candidates grow with the KB). 32 x 4 keeps
+  the labelled pairs' recall (every ``same`` pair at or above ``THRESHOLD`` is a candidate) with
+  7x fewer candidates than 42 x 3 (and than 20 x 3, whose 20 rows per entry are cheaper to store but
+  whose 3-row bands collide more): P(candidate | J=0.5) = 0.87, J=0.6: 0.99, J=0.7: 0.9997
+  (BENCHMARKS.md). Every candidate is then confirmed with the exact Jaccard.
 
 The index lives in the KB: each entry's bands are rows of ``entry_band`` (``kb.models.EntryBand``),
 written in the entry's transaction, so every process sees every committed entry without building
@@ -36,8 +39,8 @@ from kb.normalize import Normalized, normalize, normalized, numbers
 
 SHINGLE = 3
 NUM_PERM = 128
-BANDS = 42
-ROWS = 3  # 42 x 3 = 126 of the 128 permutations: P(candidate | J=0.5) = 0.996, P(J=0.1) = 0.04
+BANDS = 32
+ROWS = 4  # 32 x 4 = the 128 permutations: P(candidate | J=0.5) = 0.87, J=0.6: 0.99, P(J=0.1) = 0.003
 THRESHOLD = 0.5
 # Candidates whose signature estimate is this far below the lowest threshold are not worth an exact
 # Jaccard (the estimate's standard error at 128 permutations is <= 0.045).
