@@ -242,7 +242,11 @@ def _scores(pairs: list[dict[str, Any]], sims: list[float], threshold: float) ->
 
 
 def _banded_recall(
-    pairs: list[dict[str, Any]], sets: list[tuple[set[str], set[str]]], bands: int, rows: int, threshold: float
+    pairs: list[dict[str, Any]],
+    sets: list[tuple[set[str], set[str]]],
+    bands: int,
+    rows: int,
+    threshold: float,
 ) -> tuple[float, float]:
     """What ``kb.dedupe``'s band table does with the ``same`` pairs at this banding: the share that
     are candidates (share a (band, key)), and the share merged (a candidate the exact test merges)."""

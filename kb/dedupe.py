@@ -262,4 +262,3 @@ def find_match(session: Session, mine: Signature, *, exclude: str | None = None)
         return (row[0], row[1], entry.canonical_url) if row else None
 
     return judge(mine, candidates(session, mine), load)
-

@@ -404,7 +404,9 @@ def test_a_new_version_replaces_its_entrys_bands(db_url: str) -> None:
     with kb_session(db_url) as s:
         first = ingest(s, snap(url, q1, a1), None)
         ingest(s, snap(url, q2, a2, at=later(1)), None)  # the canonical page now says something else
-        bands = s.exec(select(EntryBand.band, EntryBand.hash).where(EntryBand.entry_id == first.entry_id)).all()
+        bands = s.exec(
+            select(EntryBand.band, EntryBand.hash).where(EntryBand.entry_id == first.entry_id)
+        ).all()
         assert sorted(bands) == sorted(dedupe.signature(normalized(q2, a2)).bands)
         copy = a1.replace("主要体现在以下几个方面", "主要有以下几个方面")
         assert ingest(s, snap(f"{CITY}/zcwd/s001.html", q1, copy), None).outcome == "new"

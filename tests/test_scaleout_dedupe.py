@@ -58,7 +58,9 @@ def worker(db: str, redis_url: str, inbox: str, outbox: str) -> None:
         client.rpush(outbox, json.dumps([job["url"], result.outcome, result.entry_id]))
 
 
-def test_near_copies_ingested_at_the_same_moment_make_one_entry_every_time(pg_url: str, redis_url: str) -> None:
+def test_near_copies_ingested_at_the_same_moment_make_one_entry_every_time(
+    pg_url: str, redis_url: str
+) -> None:
     import redis
 
     db = resolve_url(pg_url)
