@@ -31,7 +31,7 @@ from functools import cache, cached_property
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash
-from sqlalchemy import and_, delete, insert, or_
+from sqlalchemy import TextClause, insert, text
 from sqlmodel import Session, select
 
 from kb.models import Entry, EntryBand, Version
@@ -163,20 +163,33 @@ class Match:
     url: str = ""
 
 
+@cache
+def _band_sql(bands: int) -> tuple[TextClause, TextClause]:
+    """The candidate query and the band delete. The band lookup ("any of these (band, hash)") is a
+    range of the primary key per band, OR-ed (SQLite: a multi-index OR; PostgreSQL: a BitmapOr).
+    Text, made once: building it as an expression for every page cost more than running it."""
+    hit = " OR ".join(f"(band = {b} AND hash = :h{b})" for b in range(bands))
+    return (
+        text(
+            "SELECT id, minhash, question FROM entry WHERE status != 'gone' AND minhash IS NOT NULL "
+            f"AND id IN (SELECT entry_id FROM entry_band WHERE {hit})"
+        ),
+        text(f"DELETE FROM entry_band WHERE entry_id = :entry_id AND ({hit})"),
+    )
+
+
+def _hashes(bands: list[tuple[int, int]]) -> dict[str, int]:
+    return {f"h{b}": h for b, h in bands}
+
+
 def candidates(session: Session, mine: Signature) -> list[tuple[str, float]]:
     """Entries sharing a band with ``mine`` that are worth an exact Jaccard, with their signature estimate.
 
-    One query: the band lookups OR-ed (an index range each, on SQLite and PostgreSQL), joined to the
-    candidates' stored signatures. Kept: estimated near the merge threshold, or near the conflict
-    threshold with the same question; the rest cannot pass either test (the estimate's error is well
-    inside the margin).
+    One query: the band lookups, joined to the candidates' stored signatures. Kept: estimated near
+    the merge threshold, or near the conflict threshold with the same question; the rest cannot pass
+    either test (the estimate's error is well inside the margin).
     """
-    hit = or_(*(and_(EntryBand.band == b, EntryBand.hash == h) for b, h in mine.bands))
-    ids = select(EntryBand.entry_id).where(hit)
-    rows = session.exec(
-        select(Entry.id, Entry.minhash, Entry.question).where(Entry.id.in_(ids), Entry.status != "gone")
-    ).all()
-    rows = [r for r in rows if r[1]]
+    rows = session.execute(_band_sql(len(mine.bands))[0], _hashes(mine.bands)).all()
     if not rows:
         return []
     sigs = np.frombuffer(b"".join(r[1] for r in rows), dtype="<u4").reshape(len(rows), -1)
@@ -193,13 +206,10 @@ def store_bands(session: Session, entry_id: str, previous: bytes | None, mine: S
     """Make ``mine``'s bands the entry's, replacing those of its ``previous`` signature (if any)."""
     if previous:
         old = band_keys(from_bytes(previous).hashvalues)
-        session.execute(
-            delete(EntryBand).where(
-                EntryBand.entry_id == entry_id,
-                or_(*(and_(EntryBand.band == b, EntryBand.hash == h) for b, h in old)),
-            )
-        )
-    session.execute(insert(EntryBand), [{"band": b, "hash": h, "entry_id": entry_id} for b, h in mine.bands])
+        session.execute(_band_sql(len(old))[1], {"entry_id": entry_id, **_hashes(old)})
+    session.execute(
+        insert(EntryBand.__table__), [{"band": b, "hash": h, "entry_id": entry_id} for b, h in mine.bands]
+    )
 
 
 def judge(
