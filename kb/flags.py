@@ -156,16 +156,28 @@ def _event(entry_id: str, kind: str, name: str, reason: str, now: datetime, run_
     return Event(run_id=run_id, entry_id=entry_id, kind=kind, at=now, detail=detail)
 
 
+REFRESH_BATCH = 1000  # entries per query of refresh_flags
+
+
 def refresh_flags(
     session: Session, *, now: datetime | None = None, run_id: int | None = None
 ) -> dict[str, tuple[int, int]]:
-    """Re-evaluate every entry's flags at ``now``: {flag name: (raised, cleared)}."""
+    """Re-evaluate every entry's flags at ``now``: {flag name: (raised, cleared)}.
+
+    The entries are read a page at a time (keyset on the id), so a KB of any size is refreshed in
+    bounded memory (evaluated entries are not kept: the session holds clean objects weakly).
+    """
     now = now or clock.now()
     totals = {name: [0, 0] for name in NAMES}
-    for entry in session.exec(select(Entry).order_by(Entry.id)).all():
-        raised, cleared = evaluate(session, entry, now=now, run_id=run_id)
-        for name in raised:
-            totals[name][0] += 1
-        for name in cleared:
-            totals[name][1] += 1
+    last = ""
+    while batch := session.exec(
+        select(Entry).where(Entry.id > last).order_by(Entry.id).limit(REFRESH_BATCH)
+    ).all():
+        for entry in batch:
+            raised, cleared = evaluate(session, entry, now=now, run_id=run_id)
+            for name in raised:
+                totals[name][0] += 1
+            for name in cleared:
+                totals[name][1] += 1
+        last = batch[-1].id
     return {name: (r, c) for name, (r, c) in totals.items()}

@@ -114,6 +114,8 @@ def test_verify_show_flags_stats(kb: Callable[..., Out], kb_file: tuple[str, str
     assert "stale +2/-0" in refreshed.stdout
     stale = json.loads(kb("flags", "--flag", "stale", "--db", db, "--json").stdout)
     assert {r["entry_id"] for r in stale} == {e0, e1}
+    first = kb("flags", "--limit", "1", "--db", db)  # a big KB's table: the oldest flags, and how many
+    assert "the first 1 shown" in " ".join(first.stdout.split()) and first.stdout.count("stale") == 1
 
     stats = json.loads(kb("stats", "--db", db, "--json").stdout)
     assert stats["entries"] == {"active": 2} and stats["versions"] == 3
