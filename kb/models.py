@@ -127,7 +127,8 @@ class EntryBand(SQLModel, table=True):
 class Page(SQLModel, table=True):
     """One fetched URL, canonicalized; feeds at most one entry (then it is one of its sources)."""
 
-    __table_args__ = (Index("ix_page_entry", "entry_id"),)
+    # ix_page_due: the refresh walks the pages due in order, a batch at a time (kb.revisit.pages_in_order)
+    __table_args__ = (Index("ix_page_entry", "entry_id"), Index("ix_page_due", "next_due", "url"))
 
     id: int | None = Field(default=None, primary_key=True)
     url: str = Field(sa_column=Column(Text, nullable=False, unique=True))

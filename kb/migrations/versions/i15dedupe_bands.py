@@ -1,4 +1,4 @@
-"""entry_band: the near-duplicate index (LSH bands of each entry's MinHash) in the KB
+"""entry_band: the near-duplicate index (LSH bands of each entry's MinHash) in the KB; ix_page_due
 
 Revision ID: i15dedupe_bands
 Revises: 0003_run_site
@@ -6,7 +6,8 @@ Create Date: 2026-11-30 15:00:00
 
 Until now every process rebuilt an in-memory LSH index from ``entry.minhash``. The bands move into
 the database; this fills them from the stored signatures, a batch of entries at a time (keyset on
-the id), so it runs in bounded memory on a KB of any size.
+the id), so it runs in bounded memory on a KB of any size. ix_page_due (next_due, url) lets the
+refresh read the pages due in order, a batch at a time.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -30,6 +31,7 @@ def upgrade() -> None:
         sa.Column('entry_id', sa.String(length=32), primary_key=True),
         sqlite_with_rowid=False,
     )
+    op.create_index('ix_page_due', 'page', ['next_due', 'url'])  # the refresh's walk over due pages
     bind = op.get_bind()
     entry = sa.table('entry', sa.column('id', sa.String()), sa.column('minhash', sa.LargeBinary()))
     band = sa.table(
@@ -58,4 +60,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index('ix_page_due', table_name='page')
     op.drop_table('entry_band')
