@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import resource
 import statistics
 import subprocess
@@ -32,34 +31,6 @@ import time
 from typing import Any
 
 from bench import synthetic_kb
-
-
-def sample(url: str, n: int, size: int) -> list[tuple[str, str, str, int | None]]:
-    """(url, question, answer, copied entry) for each page: the same pages for every measurement."""
-    from sqlmodel import select
-
-    from kb.db import session
-    from kb.models import Version
-
-    rng = random.Random(n)
-    fresh = synthetic_kb.answers(seed=8)  # another stream than the KB's: new answers
-    pages: list[tuple[str, str, str, int | None]] = []
-    with session(url) as s:
-        for k in range(size):
-            if rng.random() < 0.2:
-                i = rng.randrange(n)
-                question, answer = s.exec(
-                    select(Version.question, Version.answer).where(
-                        Version.entry_id == synthetic_kb.entry_id(i), Version.number == 1
-                    )
-                ).one()
-                pages.append(
-                    (f"{synthetic_kb.CITY}/copy/{k}.html", question, synthetic_kb.copy_of(answer, rng), i)
-                )
-            else:
-                question, answer = next(fresh)
-                pages.append((f"{synthetic_kb.PORTAL}/new/{k}.html", f"新{k}:{question}", answer, None))
-    return pages
 
 
 class MemoryIndex:
@@ -119,7 +90,7 @@ def measure_db(url: str, n: int, size: int) -> dict[str, Any]:
     from kb.normalize import normalized
 
     get_engine(url)
-    pages = sample(url, n, size)
+    pages = synthetic_kb.sample(url, n, size)
     signatures = [dedupe.signature(normalized(q, a)) for _, q, a, _ in pages]
     base = _rss_mb()
     c0, t0 = time.process_time(), time.perf_counter()
@@ -159,7 +130,7 @@ def measure_memory(url: str, n: int, size: int) -> dict[str, Any]:
     from kb.normalize import normalize, normalized
 
     get_engine(url)
-    pages = sample(url, n, size)
+    pages = synthetic_kb.sample(url, n, size)
     signatures = [dedupe.signature(normalized(q, a)) for _, q, a, _ in pages]
     base = _rss_mb()
     index = MemoryIndex()

@@ -15,6 +15,8 @@ from __future__ import annotations
 import random
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from functools import cache
@@ -167,7 +169,17 @@ def build(url: str, n: int) -> None:
 
 
 def cached(n: int, backend: str = "sqlite") -> str:
-    """The URL of a synthetic KB of ``n`` entries, built on first use."""
+    """The URL of a synthetic KB of ``n`` entries, built on first use (in a process of its own: a
+    benchmark's parent stays small, and Linux counts a parent's RSS at fork in its children's peak)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.synthetic_kb", str(n), backend], capture_output=True, text=True
+    )
+    if proc.returncode:
+        raise RuntimeError(f"building the {n:,}-entry KB failed: {proc.stderr[-2000:]}")
+    return proc.stdout.strip().splitlines()[-1]
+
+
+def _cached(n: int, backend: str) -> str:
     if backend == "postgresql":
         return _cached_postgres(n)
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -220,3 +232,36 @@ def _cached_postgres(n: int) -> str:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
     return url
+
+
+def sample(url: str, n: int, size: int) -> list[tuple[str, str, str, int | None]]:
+    """A night's pages for the KB of ``n`` entries at ``url``: (url, question, answer, copied entry),
+    80% new answers, 20% near copies of random entries; the same pages for every measurement."""
+    from sqlmodel import select
+
+    from kb.db import session
+    from kb.models import Version
+
+    rng = random.Random(n)
+    fresh = answers(seed=8)  # another stream than the KB's: new answers
+    pages: list[tuple[str, str, str, int | None]] = []
+    with session(url) as s:
+        for k in range(size):
+            if rng.random() < 0.2:
+                i = rng.randrange(n)
+                question, answer = s.exec(
+                    select(Version.question, Version.answer).where(
+                        Version.entry_id == entry_id(i), Version.number == 1
+                    )
+                ).one()
+                pages.append((f"{CITY}/copy/{k}.html", question, copy_of(answer, rng), i))
+            else:
+                question, answer = next(fresh)
+                pages.append((f"{PORTAL}/new/{k}.html", f"新{k}:{question}", answer, None))
+    return pages
+
+
+if (
+    __name__ == "__main__"
+):  # python -m bench.synthetic_kb N [sqlite|postgresql]: build (or find) it, print its URL
+    print(_cached(int(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else "sqlite"))
