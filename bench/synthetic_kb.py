@@ -162,6 +162,9 @@ def build(url: str, n: int) -> None:
                     )
                 )
         with engine.begin() as conn:
+            if engine.dialect.name == "sqlite":  # random-key inserts into big indexes: keep them cached
+                conn.exec_driver_sql("PRAGMA cache_size = -1000000")
+                conn.exec_driver_sql("PRAGMA synchronous = OFF")
             for model, batch in rows.items():
                 if batch:
                     conn.execute(insert(model.__table__), batch)
