@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import resource
 import statistics
 import subprocess
@@ -67,6 +68,48 @@ class MemoryIndex:
             for k, e in zip(keys, estimates, strict=True)
             if e >= near or (e >= same_question and self.questions.get(k) == qkey)
         )
+
+
+BANDINGS = [(32, 4), (42, 3), (32, 3), (24, 3), (20, 3), (16, 3)]
+
+
+def banding_candidates(n: int) -> dict[str, Any]:
+    """Raw LSH candidates per answer (rows to read from ``entry_band``) for each banding, over ``n``
+    synthetic answers of which one in five is a near copy of an earlier one; and the share of those
+    copies that are candidates of their original. Why the band table's banding is 32 x 4."""
+    from kb import dedupe
+    from kb.normalize import normalized
+
+    rng = random.Random(n)
+    texts: list[tuple[str, str]] = []
+    copied: list[int | None] = []
+    stream = synthetic_kb.answers(seed=9)
+    for _ in range(n):
+        if texts and rng.random() < 0.2:
+            i = rng.randrange(len(texts))
+            texts.append((texts[i][0], synthetic_kb.copy_of(texts[i][1], rng)))
+            copied.append(i)
+        else:
+            texts.append(next(stream))
+            copied.append(None)
+    values = [dedupe.signature(normalized(q, a)).minhash.hashvalues for q, a in texts]
+    out: dict[str, Any] = {}
+    for bands, rows in BANDINGS:
+        buckets: dict[tuple[int, int], list[int]] = {}
+        candidates = hits = 0
+        for k, hv in enumerate(values):
+            keys = dedupe.band_keys(hv, bands, rows)
+            found = {j for key in keys for j in buckets.get(key, ())}
+            candidates += len(found)
+            hits += copied[k] in found
+            for key in keys:
+                buckets.setdefault(key, []).append(k)
+        planted = sum(c is not None for c in copied)
+        out[f"{bands}x{rows}"] = {
+            "candidates_per_entry": candidates / n,
+            "copy_candidate_recall": hits / planted,
+        }
+    return out
 
 
 def _rss_mb() -> float:
@@ -189,6 +232,9 @@ def main(argv: list[str]) -> None:
     parser.add_argument(
         "--baseline-up-to", type=int, default=100_000, help="skip the in-memory baseline above this size"
     )
+    parser.add_argument(
+        "--bandings-at", type=int, default=20_000, help="compare bandings over this many answers (0: skip)"
+    )
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)  # mode url n size: one measurement
     args = parser.parse_args(argv)
     if args.child:
@@ -198,6 +244,14 @@ def main(argv: list[str]) -> None:
         return
     from kb import dedupe
 
+    if args.bandings_at:
+        print(f"raw candidates per answer over {args.bandings_at:,} synthetic answers (1 in 5 a near copy):")
+        for name, r in banding_candidates(args.bandings_at).items():
+            print(
+                f"  {name:>5}: {r['candidates_per_entry']:6.2f} candidates/answer, "
+                f"copies that are candidates {r['copy_candidate_recall']:.4f}",
+                flush=True,
+            )
     print(
         f"kb.dedupe: band table {dedupe.BANDS}x{dedupe.ROWS}; baseline: in-memory MinHashLSH 42x3; "
         f"{args.sample} pages per measurement, median of {args.repeat}, {args.backend}"
