@@ -244,14 +244,6 @@ def main(argv: list[str]) -> None:
         return
     from kb import dedupe
 
-    if args.bandings_at:
-        print(f"raw candidates per answer over {args.bandings_at:,} synthetic answers (1 in 5 a near copy):")
-        for name, r in banding_candidates(args.bandings_at).items():
-            print(
-                f"  {name:>5}: {r['candidates_per_entry']:6.2f} candidates/answer, "
-                f"copies that are candidates {r['copy_candidate_recall']:.4f}",
-                flush=True,
-            )
     print(
         f"kb.dedupe: band table {dedupe.BANDS}x{dedupe.ROWS}; baseline: in-memory MinHashLSH 42x3; "
         f"{args.sample} pages per measurement, median of {args.repeat}, {args.backend}"
@@ -291,6 +283,16 @@ def main(argv: list[str]) -> None:
             f"per page at {r['n']:,} vs {dbs[0]['n']:,}: copy search x{r['search_us'] / dbs[0]['search_us']:.2f}, "
             f"ingest x{r['ingest_us'] / dbs[0]['ingest_us']:.2f}"
         )
+
+    # last: in this process (a child forked after it would count its memory in its own peak)
+    if args.bandings_at:
+        print(f"raw candidates per answer over {args.bandings_at:,} synthetic answers (1 in 5 a near copy):")
+        for name, r in banding_candidates(args.bandings_at).items():
+            print(
+                f"  {name:>5}: {r['candidates_per_entry']:6.2f} candidates/answer, "
+                f"copies that are candidates {r['copy_candidate_recall']:.4f}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":
