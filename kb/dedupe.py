@@ -6,11 +6,11 @@ labelled pairs of ``bench/dedupe_pairs.json`` (``python -m bench dedupe``; BENCH
 
 - ``THRESHOLD``: exact Jaccard of the shingle sets at or above which two answers are one answer.
 - LSH banding is set explicitly (``BANDS`` x ``ROWS`` <= ``NUM_PERM``), for the database: each band
-  is a row of ``entry_band`` and every random band collision a candidate row to read, and the
-  synthetic answers at scale share whole sentences (raw candidates grow with the KB). 32 x 4 keeps
-  the labelled pairs' recall (every ``same`` pair at or above ``THRESHOLD`` is a candidate) with
-  7x fewer candidates than 42 x 3 (and than 20 x 3, whose 20 rows per entry are cheaper to store but
-  whose 3-row bands collide more): P(candidate | J=0.5) = 0.87, J=0.6: 0.99, J=0.7: 0.9997
+  is a row of ``entry_band`` per entry, and every random band collision a candidate row read for
+  every page ingested, a number that grows with the KB (templated answers share whole sentences).
+  32 x 4 keeps the labelled pairs' recall (every ``same`` pair at or above ``THRESHOLD`` is a
+  candidate) with ~10x fewer raw candidates than 42 x 3 and 5x fewer than 20 x 3 (3 vs 28 and 15
+  per answer over 20k synthetic answers): P(candidate | J=0.5) = 0.87, J=0.6: 0.99, J=0.7: 0.9997
   (BENCHMARKS.md). Every candidate is then confirmed with the exact Jaccard.
 
 The index lives in the KB: each entry's bands are rows of ``entry_band`` (``kb.models.EntryBand``),
