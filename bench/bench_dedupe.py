@@ -241,23 +241,26 @@ def _scores(pairs: list[dict[str, Any]], sims: list[float], threshold: float) ->
     }
 
 
-def _lsh_recall(
-    pairs: list[dict[str, Any]], sets: list[tuple[set[str], set[str]]], lsh_factory: Any, num_perm: int
-) -> float:
-    """Share of ``same`` pairs whose copy the LSH returns as a candidate."""
-    lsh = lsh_factory()
-    hashes = []
-    for i, (a, b) in enumerate(sets):
-        ma, mb = dedupe.minhash(a, num_perm), dedupe.minhash(b, num_perm)
-        lsh.insert(f"a{i}", ma)
-        hashes.append(mb)
-    hits = total = 0
-    for i, p in enumerate(pairs):
+def _banded_recall(
+    pairs: list[dict[str, Any]],
+    sets: list[tuple[set[str], set[str]]],
+    bands: int,
+    rows: int,
+    threshold: float,
+) -> tuple[float, float]:
+    """What ``kb.dedupe``'s band table does with the ``same`` pairs at this banding: the share that
+    are candidates (share a (band, key)), and the share merged (a candidate the exact test merges)."""
+    hits = merged = total = 0
+    for p, (a, b) in zip(pairs, sets, strict=True):
         if p["label"] != "same":
             continue
         total += 1
-        hits += f"a{i}" in lsh.query(hashes[i])
-    return hits / total if total else 1.0
+        ka = set(dedupe.band_keys(dedupe.minhash(a).hashvalues, bands, rows))
+        kb = set(dedupe.band_keys(dedupe.minhash(b).hashvalues, bands, rows))
+        candidate = bool(ka & kb)
+        hits += candidate
+        merged += candidate and _decide(p, dedupe.jaccard(a, b), threshold) == "same"
+    return (hits / total, merged / total) if total else (1.0, 1.0)
 
 
 def s_curve(similarity: float, bands: int, rows: int) -> float:
@@ -328,45 +331,36 @@ def main(argv: list[str]) -> None:
             f"  {kind:<34} n={len(values):<4} min {min(values):.3f}  median {statistics.median(values):.3f}  max {max(values):.3f}"
         )
 
-    # 3. LSH banding: ours (explicit) against datasketch's default for the same threshold
+    # 3. LSH banding: ours (the band table's) against others, and datasketch's default as the baseline
     from datasketch import MinHashLSH
 
-    b, r = dedupe.BANDS, dedupe.ROWS
-    b_, r_ = b, r
     n = dedupe.NUM_PERM
-    ours = _lsh_recall(test, test_sets, lambda: dedupe.new_lsh(b, r, n), n)
     default = MinHashLSH(threshold=threshold, num_perm=n)
-    db_, dr_ = default.b, default.r
-    theirs = _lsh_recall(test, test_sets, lambda: MinHashLSH(threshold=threshold, num_perm=n), n)
+    options = [(dedupe.BANDS, dedupe.ROWS), (42, 3), (32, 3), (20, 3), (default.b, default.r)]
     print(
-        f"\nLSH candidate recall of same pairs: ours {b}x{r} {ours:.3f}; datasketch default {db_}x{dr_} {theirs:.3f}"
+        "\nLSH banding on the test pairs (rows per entry = bands; ours first, datasketch's default for "
+        f"threshold {threshold} last)\nbands x rows  P(J=0.3)  P(J=0.4)  P(J=0.5)  P(J=0.6)  P(J=0.7)  P(J=0.8)"
+        "  same pairs candidate  same pairs merged (recall)"
     )
-    for t in sorted({0.3, 0.4, threshold, 0.6, 0.7, 0.8}):
-        print(f"  P(candidate | J={t:.2f}): ours {s_curve(t, b, r):.3f}  default {s_curve(t, db_, dr_):.3f}")
+    for b, r in options:
+        candidate, merged = _banded_recall(test, test_sets, b, r, threshold)
+        curve = "  ".join(f"{s_curve(t, b, r):>8.3f}" for t in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8))
+        print(f"{b:>5} x {r:<5} {curve}  {candidate:>20.3f}  {merged:>26.3f}")
     # empirically, on shingle sets built to an exact Jaccard (300 pairs per level)
-    for target in (0.5, 0.8):
-        hits = {"ours": 0, "default": 0, "default@0.8": 0}
+    for target in (0.5, 0.6, 0.8):
+        hits = dict.fromkeys(options, 0)
         for trial in range(300):
             size = 200
             common = int(round(2 * size * target / (1 + target)))  # |A&B| / |A|B| = target, |A| = |B|
             a = {f"a{trial}-{i}" for i in range(size)}
             b = set(list(sorted(a))[:common]) | {f"b{trial}-{i}" for i in range(size - common)}
-            ma, mb = dedupe.minhash(a), dedupe.minhash(b)
-            for name, lsh in (
-                ("ours", dedupe.new_lsh(b_, r_)),
-                ("default", MinHashLSH(threshold=threshold, num_perm=n)),
-                ("default@0.8", MinHashLSH(threshold=0.8, num_perm=n)),
-            ):
-                lsh.insert("a", ma)
-                hits[name] += "a" in lsh.query(mb)
+            ma, mb = dedupe.minhash(a).hashvalues, dedupe.minhash(b).hashvalues
+            for option in options:
+                hits[option] += bool(set(dedupe.band_keys(ma, *option)) & set(dedupe.band_keys(mb, *option)))
         print(
-            f"  measured P(candidate | J={target}): ours {hits['ours'] / 300:.3f}, default@{threshold} "
-            f"{hits['default'] / 300:.3f}, default@0.8 {hits['default@0.8'] / 300:.3f}"
+            f"  measured P(candidate | J={target}): "
+            + ", ".join(f"{b}x{r} {hits[(b, r)] / 300:.3f}" for b, r in options)
         )
-    d08 = MinHashLSH(threshold=0.8, num_perm=n)
-    print(
-        f"  (datasketch default at threshold 0.8, {n} perms: {d08.b}x{d08.r}, P(J=0.8) {s_curve(0.8, d08.b, d08.r):.3f})"
-    )
 
     # 4. time: LSH query + exact confirm against brute-force exact Jaccard over every pair
     docs = [a for a, _ in test_sets] + [bb for _, bb in test_sets]
@@ -378,13 +372,14 @@ def main(argv: list[str]) -> None:
                 dedupe.jaccard(x, y)
         brute = time.perf_counter() - t0
         t0 = time.perf_counter()
-        lsh = dedupe.new_lsh()
-        hs = [dedupe.minhash(x) for x in docs]
-        for i, h in enumerate(hs):
-            lsh.insert(i, h)
+        buckets: dict[tuple[int, int], list[int]] = {}
+        keys = [dedupe.band_keys(dedupe.minhash(x).hashvalues) for x in docs]
+        for i, ks in enumerate(keys):
+            for key in ks:
+                buckets.setdefault(key, []).append(i)
         confirmed = 0
-        for i, h in enumerate(hs):
-            for j in lsh.query(h):
+        for i, ks in enumerate(keys):
+            for j in {j for key in ks for j in buckets[key]}:
                 if j > i and dedupe.jaccard(docs[i], docs[j]) >= threshold:
                     confirmed += 1
         indexed = time.perf_counter() - t0

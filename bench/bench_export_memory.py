@@ -16,65 +16,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
-PARAGRAPH = (
-    "参保人员在定点医疗机构发生的政策范围内门诊费用,超过起付标准{n}元的部分,由统筹基金按比例支付。"
-    "在职职工报销比例为70%,退休人员为80%,年度最高支付限额为{m}元。"
-)
-
-
-def make_kb(url: str, n: int, batch: int = 5000) -> None:
-    """A KB of ``n`` entries, each with one version, one or two sources, and a flag on a third."""
-    from sqlalchemy import insert
-
-    from kb.db import session
-    from kb.models import Entry, Flag, Page, Version
-
-    t0 = datetime(2026, 1, 5, 2, 0, 0)
-    with session(url) as s:
-        for start in range(0, n, batch):
-            entries, versions, pages, flags = [], [], [], []
-            for i in range(start, min(start + batch, n)):
-                eid = f"e{i:015x}"
-                q = f"第{i}号问题:职工医保门诊报销怎么算?"
-                a = "\n\n".join(PARAGRAPH.format(n=1000 + i % 5000, m=20000 + i) for _ in range(3))
-                t = t0 + timedelta(seconds=i)
-                src = f"http://127.0.0.1:8001/ask/{i}.html"
-                entries.append(
-                    dict(id=eid, question=q, site="sample-portal", canonical_url=src, version=1,
-                         content_hash=f"{i:064x}", first_seen=t, updated_at=t, last_seen=t,
-                         published="2025-12-01", status="active", is_medical_insurance=True)
-                )  # fmt: skip
-                versions.append(
-                    dict(entry_id=eid, number=1, question=q, answer=a, content_hash=f"{i:064x}",
-                         source_url=src, created_at=t, has_verification_disclaimer=i % 3 == 0)
-                )  # fmt: skip
-                pages.append(
-                    dict(url=src, site="sample-portal", entry_id=eid, priority=5, first_seen=t, last_seen=t)
-                )
-                if i % 2 == 0:
-                    pages.append(
-                        dict(url=f"http://127.0.0.2:8002/zcwd/{i}.html", site="sample-city", entry_id=eid,
-                             priority=10, first_seen=t, last_seen=t)
-                    )  # fmt: skip
-                if i % 3 == 0:
-                    flags.append(
-                        dict(
-                            entry_id=eid,
-                            name="needs_verification",
-                            reason="disclaimer; not verified",
-                            raised_at=t,
-                        )
-                    )
-            s.execute(insert(Entry), entries)
-            s.execute(insert(Version), versions)
-            s.execute(insert(Page), pages)
-            if flags:
-                s.execute(insert(Flag), flags)
-            s.commit()
-
+from bench.synthetic_kb import build as make_kb  # the scale benchmarks' synthetic KB (one builder)
 
 CHILD = r"""
 import json, resource, sys, time, tracemalloc

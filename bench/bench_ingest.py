@@ -93,12 +93,10 @@ class _Counter:
 
 
 def one_round(editions: dict[int, list[Any]], workdir: Path, count: bool = False) -> dict[str, float]:
-    from kb import dedupe
     from kb.db import session
     from kb.ingest import ingest
 
     db = f"sqlite:///{workdir / f'kb-{time.monotonic_ns()}.sqlite'}"
-    dedupe.reset_indexes()
     with session(db) as s:
         s.commit()  # create the schema outside the timing
     outcomes: dict[str, int] = {}

@@ -5,40 +5,42 @@ runs (after normalization, with whitespace and punctuation dropped). Parameters 
 labelled pairs of ``bench/dedupe_pairs.json`` (``python -m bench dedupe``; BENCHMARKS.md):
 
 - ``THRESHOLD``: exact Jaccard of the shingle sets at or above which two answers are one answer.
-- LSH banding is set explicitly (``BANDS`` x ``ROWS`` = ``NUM_PERM``), not left to datasketch's
-  default, whose S-curve at threshold 0.8 catches only ~40% of pairs at exactly 0.8: ours puts
-  the curve's knee well below ``THRESHOLD`` so a pair at the threshold is a candidate with
-  probability > 0.99; every candidate is then confirmed with the exact Jaccard.
+- LSH banding is set explicitly (``BANDS`` x ``ROWS`` <= ``NUM_PERM``), for the database: each band
+  is a row of ``entry_band`` per entry, and every random band collision a candidate row read for
+  every page ingested, a number that grows with the KB (templated answers share whole sentences).
+  32 x 4 keeps the labelled pairs' recall (every ``same`` pair at or above ``THRESHOLD`` is a
+  candidate) with ~10x fewer raw candidates than 42 x 3 and 5x fewer than 20 x 3 (3 vs 28 and 15
+  per answer over 20k synthetic answers): P(candidate | J=0.5) = 0.87, J=0.6: 0.99, J=0.7: 0.9997
+  (BENCHMARKS.md). Every candidate is then confirmed with the exact Jaccard.
 
-The index lives in memory, one per database, rebuilt from ``Entry.minhash`` on first use and kept
-current from the ``added``/``changed`` events (their ids only grow), so several processes sharing a
-KB each see the others' entries without rebuilding.
+The index lives in the KB: each entry's bands are rows of ``entry_band`` (``kb.models.EntryBand``),
+written in the entry's transaction, so every process sees every committed entry without building
+anything; a candidate search is one indexed lookup per band, all in one query.
 """
 
 from __future__ import annotations
 
-import gc
+import hashlib
 import re
-import threading
 import zlib
 from collections import Counter
 from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
-from functools import cache
+from dataclasses import dataclass
+from functools import cache, cached_property
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
-from sqlalchemy import func
+from datasketch import LeanMinHash, MinHash
+from sqlalchemy import TextClause, insert, text
 from sqlmodel import Session, select
 
-from kb.models import Entry, Event, Version
+from kb.models import Entry, EntryBand, Version
 from kb.normalize import Normalized, normalize, normalized, numbers
 
 SHINGLE = 3
 NUM_PERM = 128
-BANDS = 42
-ROWS = 3  # 42 x 3 = 126 of the 128 permutations: P(candidate | J=0.5) = 0.996, P(J=0.1) = 0.04
+BANDS = 32
+ROWS = 4  # 32 x 4 = the 128 permutations: P(candidate | J=0.5) = 0.87, J=0.6: 0.99, P(J=0.1) = 0.003
 THRESHOLD = 0.5
 # Candidates whose signature estimate is this far below the lowest threshold are not worth an exact
 # Jaccard (the estimate's standard error at 128 permutations is <= 0.045).
@@ -47,8 +49,6 @@ ESTIMATE_MARGIN = 0.15
 CONFLICT_THRESHOLD = 0.3
 SCHEME = "affine32"
 SEED = 1
-# Events re-read on every sync below the watermark: a rolled-back transaction's ids may be reused.
-_SLACK = 64
 
 _DROP = re.compile(r"[\s\W_]+", re.UNICODE)
 
@@ -101,9 +101,24 @@ def from_bytes(data: bytes) -> LeanMinHash:
     return LeanMinHash(seed=SEED, hashvalues=np.frombuffer(data, dtype="<u4").copy(), scheme=SCHEME)
 
 
-def new_lsh(bands: int = BANDS, rows: int = ROWS, num_perm: int = NUM_PERM) -> MinHashLSH:
-    """An LSH with the banding set explicitly (datasketch's threshold is unused when params are given)."""
-    return MinHashLSH(num_perm=num_perm, params=(bands, rows))
+def band_keys(hashvalues: np.ndarray, bands: int = BANDS, rows: int = ROWS) -> list[tuple[int, int]]:
+    """The signature's LSH bands as (band, key): a signed 64-bit digest of the band's ``rows`` values,
+    salted with the band number so that a key names its band alone (it is also the band's lock key,
+    ``kb.locks.lock_dedupe``)."""
+    sig = np.asarray(hashvalues, dtype="<u4")
+    return [
+        (
+            b,
+            int.from_bytes(
+                hashlib.blake2b(
+                    sig[b * rows : (b + 1) * rows].tobytes(), digest_size=8, salt=b.to_bytes(2, "little")
+                ).digest(),
+                "little",
+                signed=True,
+            ),
+        )
+        for b in range(bands)
+    ]
 
 
 def materially_different(a: str, b: str) -> bool:
@@ -128,9 +143,9 @@ class Signature:
     shingles: frozenset[str]
     minhash: LeanMinHash
 
-    @property
-    def question_key(self) -> int:
-        return question_key(self.norm.question)
+    @cached_property
+    def bands(self) -> list[tuple[int, int]]:
+        return band_keys(self.minhash.hashvalues)
 
 
 def signature(norm: Normalized) -> Signature:
@@ -148,106 +163,53 @@ class Match:
     url: str = ""
 
 
-@dataclass
-class Index:
-    """The near-duplicate index of one database: entry id -> content hash, plus the LSH."""
-
-    lsh: MinHashLSH = field(default_factory=new_lsh)
-    hashes: dict[str, str] = field(default_factory=dict)
-    signatures: dict[str, np.ndarray] = field(default_factory=dict)
-    questions: dict[str, int] = field(default_factory=dict)  # hash of the normalized question
-    watermark: int = 0  # highest Event id read
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def put(self, entry_id: str, chash: str, mh: LeanMinHash, qkey: int = 0) -> None:
-        if self.hashes.get(entry_id) == chash:
-            return
-        if entry_id in self.hashes:
-            self.lsh.remove(entry_id)
-        self.lsh.insert(entry_id, mh, check_duplication=False)
-        self.hashes[entry_id] = chash
-        self.signatures[entry_id] = np.asarray(mh.hashvalues)
-        self.questions[entry_id] = qkey
-
-    def candidates(self, mh: LeanMinHash, qkey: int = 0) -> list[tuple[str, float]]:
-        """LSH candidates worth an exact Jaccard, with their signature estimate.
-
-        Kept: estimated near the merge threshold, or near the conflict threshold with the same
-        question (``qkey``: :func:`question_key`); the rest cannot pass either test (the estimate's
-        error is well inside the margin).
-        """
-        keys = list(self.lsh.query(mh))
-        if not keys:
-            return []
-        sigs = np.stack([self.signatures[k] for k in keys])
-        estimates = (sigs == np.asarray(mh.hashvalues)).mean(axis=1)
-        near, same_question = THRESHOLD - ESTIMATE_MARGIN, CONFLICT_THRESHOLD - ESTIMATE_MARGIN
-        return sorted(
-            (k, float(e))
-            for k, e in zip(keys, estimates, strict=True)
-            if e >= near or (e >= same_question and self.questions.get(k) == qkey)
-        )
-
-    def __len__(self) -> int:
-        return len(self.hashes)
+@cache
+def _band_sql(bands: int) -> tuple[TextClause, TextClause]:
+    """The candidate query and the band delete. The band lookup ("any of these (band, hash)") is a
+    range of the primary key per band, OR-ed (SQLite: a multi-index OR; PostgreSQL: a BitmapOr).
+    Text, made once: building it as an expression for every page cost more than running it."""
+    hit = " OR ".join(f"(band = {b} AND hash = :h{b})" for b in range(bands))
+    return (
+        text(
+            "SELECT id, minhash, question FROM entry WHERE status != 'gone' AND minhash IS NOT NULL "
+            f"AND id IN (SELECT entry_id FROM entry_band WHERE {hit})"
+        ),
+        text(f"DELETE FROM entry_band WHERE entry_id = :entry_id AND ({hit})"),
+    )
 
 
-_INDEXES: dict[str, Index] = {}
-_INDEXES_LOCK = threading.Lock()
+def _hashes(bands: list[tuple[int, int]]) -> dict[str, int]:
+    return {f"h{b}": h for b, h in bands}
 
 
-def _db_key(session: Session) -> str:
-    return session.get_bind().engine.url.render_as_string(hide_password=False)
+def candidates(session: Session, mine: Signature) -> list[tuple[str, float]]:
+    """Entries sharing a band with ``mine`` that are worth an exact Jaccard, with their signature estimate.
+
+    One query: the band lookups, joined to the candidates' stored signatures. Kept: estimated near
+    the merge threshold, or near the conflict threshold with the same question; the rest cannot pass
+    either test (the estimate's error is well inside the margin).
+    """
+    rows = session.execute(_band_sql(len(mine.bands))[0], _hashes(mine.bands)).all()
+    if not rows:
+        return []
+    sigs = np.frombuffer(b"".join(r[1] for r in rows), dtype="<u4").reshape(len(rows), -1)
+    estimates = (sigs == np.asarray(mine.minhash.hashvalues)).mean(axis=1)
+    near, same_question = THRESHOLD - ESTIMATE_MARGIN, CONFLICT_THRESHOLD - ESTIMATE_MARGIN
+    return sorted(
+        (entry_id, float(e))
+        for (entry_id, _, question), e in zip(rows, estimates, strict=True)
+        if e >= near or (e >= same_question and normalize(question) == mine.norm.question)
+    )
 
 
-def index_for(session: Session) -> Index:
-    """This database's index, current with what ``session`` can see."""
-    key = _db_key(session)
-    with _INDEXES_LOCK:
-        index = _INDEXES.setdefault(key, Index())
-    with index.lock:
-        _sync(session, index)
-    return index
-
-
-def reset_indexes() -> None:
-    """Forget every in-memory index (tests; a restored database)."""
-    with _INDEXES_LOCK:
-        _INDEXES.clear()
-
-
-def _sync(session: Session, index: Index) -> None:
-    top = session.exec(select(func.max(Event.id))).one() or 0
-    if top < index.watermark:  # the database was replaced: start again
-        index.lsh, index.hashes, index.signatures, index.questions, index.watermark = new_lsh(), {}, {}, {}, 0
-    columns = (Entry.id, Entry.content_hash, Entry.minhash, Entry.question)
-    if index.watermark == 0:
-        rows = session.exec(select(*columns)).all()
-    else:
-        changed = (
-            select(Event.entry_id)
-            .where(Event.id > index.watermark - _SLACK, Event.kind.in_(("added", "changed")))
-            .distinct()
-        )
-        rows = session.exec(select(*columns).where(Entry.id.in_(changed))).all()
-    # A bulk load creates millions of small containers: the cyclic GC would rescan them over and
-    # over for nothing (none form cycles); pausing it halves a 40k-entry rebuild.
-    paused = gc.isenabled() and len(rows) > 1000
-    if paused:
-        gc.disable()
-    try:
-        for entry_id, chash, data, question in rows:
-            if data and index.hashes.get(entry_id) != chash:  # re-read but unchanged: nothing to do
-                index.put(entry_id, chash, from_bytes(data), question_key(normalize(question)))
-    finally:
-        if paused:
-            gc.enable()
-    index.watermark = max(index.watermark, top)
-
-
-def question_key(normalized_question: str) -> int:
-    """Entries whose questions normalize alike share a key (a conflict needs the same question)."""
-    return hash(normalized_question)
+def store_bands(session: Session, entry_id: str, previous: bytes | None, mine: Signature) -> None:
+    """Make ``mine``'s bands the entry's, replacing those of its ``previous`` signature (if any)."""
+    if previous:
+        old = band_keys(from_bytes(previous).hashvalues)
+        session.execute(_band_sql(len(old))[1], {"entry_id": entry_id, **_hashes(old)})
+    session.execute(
+        insert(EntryBand.__table__), [{"band": b, "hash": h, "entry_id": entry_id} for b, h in mine.bands]
+    )
 
 
 def judge(
@@ -297,7 +259,6 @@ def find_match(session: Session, mine: Signature, *, exclude: str | None = None)
     ).first()
     if exact is not None and exact.id != exclude:
         return Match("exact", exact.id, 1.0, exact.canonical_url)
-    index = index_for(session)
 
     def load(entry_id: str) -> tuple[str, str, str] | None:
         entry = session.get(Entry, entry_id)
@@ -310,11 +271,4 @@ def find_match(session: Session, mine: Signature, *, exclude: str | None = None)
         ).first()
         return (row[0], row[1], entry.canonical_url) if row else None
 
-    return judge(mine, index.candidates(mine.minhash, mine.question_key), load)
-
-
-def remember(session: Session, entry_id: str, mine: Signature) -> None:
-    """Put an entry's new content in this process's index at once (the events catch up the others)."""
-    index = index_for(session)
-    with index.lock:
-        index.put(entry_id, mine.norm.content_hash, mine.minhash, mine.question_key)
+    return judge(mine, candidates(session, mine), load)

@@ -139,14 +139,16 @@ def history(session: Session, entry_id: str) -> list[dict[str, Any]]:
     return out
 
 
-def flag_rows(session: Session, flag: str | None = None, site: str | None = None) -> list[dict[str, Any]]:
-    """Open flags (optionally one name / one site), oldest first."""
+def flag_rows(
+    session: Session, flag: str | None = None, site: str | None = None, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """Open flags (optionally one name / one site), oldest first; the first ``limit`` only when given."""
     query = select(Flag, Entry).join(Entry, Entry.id == Flag.entry_id).where(Flag.cleared_at.is_(None))
     if flag:
         query = query.where(Flag.name == flag)
     if site:
         query = query.where(Entry.site == site)
-    rows = session.exec(query.order_by(Flag.raised_at, Flag.entry_id, Flag.name)).all()
+    rows = session.exec(query.order_by(Flag.raised_at, Flag.entry_id, Flag.name).limit(limit)).all()
     return [
         {
             "entry_id": e.id,
@@ -158,6 +160,17 @@ def flag_rows(session: Session, flag: str | None = None, site: str | None = None
         }
         for f, e in rows
     ]
+
+
+def open_flag_count(session: Session, flag: str | None = None, site: str | None = None) -> int:
+    """How many rows :func:`flag_rows` would give without a limit."""
+    query = select(func.count()).select_from(Flag).join(Entry, Entry.id == Flag.entry_id)
+    query = query.where(Flag.cleared_at.is_(None))
+    if flag:
+        query = query.where(Flag.name == flag)
+    if site:
+        query = query.where(Entry.site == site)
+    return session.exec(query).one()
 
 
 def stats(session: Session) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 
 An entry's id is stable (derived from the URL of its first page); a version is an immutable snapshot
 of its content, made only when the normalized question or answer really changes (the caller decides:
-see ``kb.ingest``). Every change is an Event, which the report and the dedupe index read.
+see ``kb.ingest``). Every change is an Event, which the report reads; every version's MinHash bands are the dedupe
+index (``kb.dedupe.store_bands``).
 """
 
 from __future__ import annotations
@@ -101,6 +102,7 @@ def new_version(
     entry.version = number
     entry.content_hash = chash
     entry.question = pg.question
+    dedupe.store_bands(session, entry.id, entry.minhash, sig)
     entry.minhash = dedupe.to_bytes(sig.minhash)
     entry.updated_at = now
     page_dates(entry, pg)
@@ -120,7 +122,6 @@ def new_version(
             detail={"reason": reason},
         )
     session.flush()
-    dedupe.remember(session, entry.id, sig)
 
 
 def create_entry(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import defaultdict
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
@@ -62,15 +63,26 @@ def wanted(
     ``content``: a page's normalized content, read instead of normalizing the entry's current
     version again when it is that version's (same content hash).
     """
-    out: dict[str, str] = {}
     version = session.exec(
         select(Version).where(Version.entry_id == entry.id, Version.number == entry.version)
     ).first()
-    if version is None:
-        return out
     verifications = session.exec(
         select(Verification).where(Verification.entry_id == entry.id).order_by(Verification.at)
     ).all()
+    return _wanted(entry, version, list(verifications), now, content)
+
+
+def _wanted(
+    entry: Entry,
+    version: Version | None,
+    verifications: list[Verification],
+    now: datetime,
+    content: Normalized | None = None,
+) -> dict[str, str]:
+    """:func:`wanted` of what it read: the entry's current version and its verifications, oldest first."""
+    out: dict[str, str] = {}
+    if version is None:
+        return out
     current = [v for v in verifications if v.version == entry.version]
     official = _OFFICIAL.search(version.answer)
     disclaimer = version.has_verification_disclaimer or official is not None
@@ -129,6 +141,20 @@ def evaluate(
     now = now or clock.now()
     want = wanted(session, entry, now, content)
     have = {f.name: f for f in open_flags(session, entry.id)}
+    found = _apply(session, entry, want, have, now, run_id)
+    session.flush()
+    return found
+
+
+def _apply(
+    session: Session,
+    entry: Entry,
+    want: dict[str, str],
+    have: dict[str, Flag],
+    now: datetime,
+    run_id: int | None,
+) -> tuple[list[str], list[str]]:
+    """Raise what ``want`` has and ``have`` lacks, clear the reverse (events for both), update reasons."""
     raised, cleared = [], []
     for name, reason in want.items():
         if name in have:
@@ -147,7 +173,6 @@ def evaluate(
         session.add(flag)
         session.add(_event(entry.id, "flag_cleared", name, flag.reason, now, run_id))
         cleared.append(name)
-    session.flush()
     return raised, cleared
 
 
@@ -156,16 +181,48 @@ def _event(entry_id: str, kind: str, name: str, reason: str, now: datetime, run_
     return Event(run_id=run_id, entry_id=entry_id, kind=kind, at=now, detail=detail)
 
 
+REFRESH_BATCH = 1000  # entries per query of refresh_flags
+
+
 def refresh_flags(
     session: Session, *, now: datetime | None = None, run_id: int | None = None
 ) -> dict[str, tuple[int, int]]:
-    """Re-evaluate every entry's flags at ``now``: {flag name: (raised, cleared)}."""
+    """Re-evaluate every entry's flags at ``now``: {flag name: (raised, cleared)}.
+
+    The entries are read a batch at a time (keyset on the id), each batch's current versions,
+    verifications and open flags in one query each, so a KB of any size is refreshed in bounded
+    memory (evaluated entries are not kept: the session holds clean objects weakly) and without a
+    query per entry.
+    """
     now = now or clock.now()
     totals = {name: [0, 0] for name in NAMES}
-    for entry in session.exec(select(Entry).order_by(Entry.id)).all():
-        raised, cleared = evaluate(session, entry, now=now, run_id=run_id)
-        for name in raised:
-            totals[name][0] += 1
-        for name in cleared:
-            totals[name][1] += 1
+    last = ""
+    current = (Version.entry_id == Entry.id) & (Version.number == Entry.version)
+    while batch := session.exec(
+        select(Entry, Version)
+        .outerjoin(Version, current)
+        .where(Entry.id > last)
+        .order_by(Entry.id)
+        .limit(REFRESH_BATCH)
+    ).all():
+        ids = [entry.id for entry, _ in batch]
+        verifications: dict[str, list[Verification]] = defaultdict(list)
+        for v in session.exec(
+            select(Verification).where(Verification.entry_id.in_(ids)).order_by(Verification.at)
+        ):
+            verifications[v.entry_id].append(v)
+        have: dict[str, dict[str, Flag]] = defaultdict(dict)
+        for f in session.exec(
+            select(Flag).where(Flag.entry_id.in_(ids), Flag.cleared_at.is_(None)).order_by(Flag.id)
+        ):
+            have[f.entry_id][f.name] = f
+        for entry, version in batch:
+            want = _wanted(entry, version, verifications[entry.id], now)
+            raised, cleared = _apply(session, entry, want, have[entry.id], now, run_id)
+            for name in raised:
+                totals[name][0] += 1
+            for name in cleared:
+                totals[name][1] += 1
+        session.flush()
+        last = ids[-1]
     return {name: (r, c) for name, (r, c) in totals.items()}

@@ -206,12 +206,14 @@ def _fetched(
 
     # Lock order everywhere: page, then the dedupe lock (when a copy search may follow), then entry.
     peek = session.get(Entry, page.entry_id)
+    sig: dedupe.Signature | None = None
     if (
         peek is not None
         and peek.canonical_url != page.url
         and chash not in (page.content_hash, peek.content_hash)
     ):
-        locks.lock_dedupe(session)
+        sig = dedupe.signature(norm)
+        locks.lock_dedupe(session, sig.bands)
     entry = locks.locked_entry(session, page.entry_id)
     assert entry is not None
     if was_gone:
@@ -226,7 +228,7 @@ def _fetched(
         session.add_all([page, entry])
         flags.evaluate(session, entry, now=now, run_id=run_id, content=norm)
         return IngestResult("unchanged", entry.id, entry.version)
-    sig = dedupe.signature(norm)
+    sig = sig or dedupe.signature(norm)
     if canonical:
         reason = "reextract" if previous_body and previous_body == page.body_hash else "content"
         page.content_hash = chash
@@ -236,7 +238,7 @@ def _fetched(
         flags.evaluate(session, entry, now=now, run_id=run_id, content=norm)
         return IngestResult("changed", entry.id, entry.version)
     # A secondary source changed: still a copy of its entry, or now an answer of its own.
-    locks.lock_dedupe(session)
+    locks.lock_dedupe(session, sig.bands)
     match = dedupe.find_match(session, sig)
     if match is not None and match.entry_id == entry.id and match.kind != "conflict":
         page.content_hash = chash
@@ -261,7 +263,7 @@ def _place(
 ) -> IngestResult:
     """A page whose answer belongs to no entry yet: a copy of one, a conflict with one, or new."""
     chash = sig.norm.content_hash
-    locks.lock_dedupe(session)
+    locks.lock_dedupe(session, sig.bands)
     match = dedupe.find_match(session, sig)
     if match is not None and match.kind in ("exact", "near"):
         entry = locks.locked_entry(session, match.entry_id)

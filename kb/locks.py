@@ -1,9 +1,11 @@
 """How concurrent ingests (several workers, one KB) never write one page or one answer twice.
 
 Two workers ingesting the same URL serialize on its page row (``SELECT … FOR UPDATE``); on
-PostgreSQL "find a copy, else create an entry" runs under a transaction advisory lock, so one answer
-never becomes two entries; a row two workers may both create is inserted with ``ON CONFLICT DO
-NOTHING``. Lock order everywhere: page, then the dedupe lock (when a copy search may follow), then
+PostgreSQL "find a copy, else create an entry" runs under transaction advisory locks, one per LSH
+band key of the answer (``kb.dedupe.band_keys``): two near-duplicates are candidates of each other
+only when they share a band, so they share a lock and the second searches after the first has
+committed its bands, while unrelated answers go on in parallel; so one answer never becomes two
+entries. A row two workers may both create is inserted with ``ON CONFLICT DO NOTHING``. Lock order everywhere: page, then the dedupe lock (when a copy search may follow), then
 entry. SQLite has one writer at a time: the row locks and the advisory lock are no-ops there, and
 one crawl at a time writes to a SQLite KB (:func:`crawl_lock`).
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -23,8 +25,6 @@ from sqlmodel import Session, select
 
 from kb.db import DatabaseError, sqlite_path
 from kb.models import Entry, Page
-
-DEDUPE_LOCK = 0x6B62_6465_6475  # pg_advisory_xact_lock key: "kbdedu"
 
 
 def insert_or_skip(session: Session, model: type, values: dict[str, Any], key: str | list[str]) -> None:
@@ -49,10 +49,14 @@ def locked_entry(session: Session, entry_id: str) -> Entry | None:
     ).first()
 
 
-def lock_dedupe(session: Session) -> None:
-    """On PostgreSQL, serialize "find a copy, else create an entry" across workers."""
+def lock_dedupe(session: Session, bands: Iterable[tuple[int, int]]) -> None:
+    """On PostgreSQL, serialize "find a copy, else create an entry" with every answer sharing a band.
+
+    The keys are taken in ascending order, so two workers never wait on each other in a cycle.
+    """
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": DEDUPE_LOCK})
+        for key in sorted({h for _, h in bands}):
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
 
 
 class KBBusy(Exception):

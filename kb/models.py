@@ -8,7 +8,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Index, LargeBinary, Text, UniqueConstraint, event
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    LargeBinary,
+    SmallInteger,
+    Text,
+    UniqueConstraint,
+    event,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -98,10 +108,28 @@ class Entry(SQLModel, table=True):
     gone_at: datetime | None = Timestamp(nullable=True)
 
 
+class EntryBand(SQLModel, table=True):
+    """One LSH band of an entry's current MinHash (``kb.dedupe``): the near-duplicate index, in the KB.
+
+    The primary key (band, hash, entry_id) is the lookup index itself (a clustered table on SQLite).
+    Written with the entry's version, in its transaction; the old bands are removed by their key,
+    read from the entry's previous ``minhash``, so no index on ``entry_id`` is needed (and no foreign
+    key, whose check on deleting an entry would then scan this table: entries are never deleted).
+    """
+
+    __tablename__ = "entry_band"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    band: int = Field(sa_column=Column(SmallInteger, primary_key=True, autoincrement=False))
+    hash: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    entry_id: str = Field(primary_key=True, max_length=32)
+
+
 class Page(SQLModel, table=True):
     """One fetched URL, canonicalized; feeds at most one entry (then it is one of its sources)."""
 
-    __table_args__ = (Index("ix_page_entry", "entry_id"),)
+    # ix_page_due: the refresh walks the pages due in order, a batch at a time (kb.revisit.pages_in_order)
+    __table_args__ = (Index("ix_page_entry", "entry_id"), Index("ix_page_due", "next_due", "url"))
 
     id: int | None = Field(default=None, primary_key=True)
     url: str = Field(sa_column=Column(Text, nullable=False, unique=True))

@@ -8,11 +8,13 @@ body the KB stored when it last came in full. Spiders never query the KB themsel
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Callable, Container, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import exists
+from sqlalchemy import and_, exists, tuple_
 from sqlmodel import Session, select
 
 from kb.bodies import load_body
@@ -75,36 +77,77 @@ class KnownPage:
 def known_pages(
     session: Session, site: str | None = None, due_before: datetime | None = None
 ) -> list[KnownPage]:
-    """Pages to revisit: flagged and never-verified entries' pages first, then by ``next_due``.
+    """Every page :func:`pages_in_order` gives, at once (a spider that must know every page of its site)."""
+    return list(pages_in_order(lambda: nullcontext(session), site, due_before))
+
+
+def pages_in_order(
+    open_session: Callable[[], AbstractContextManager[Session]],
+    site: str | None = None,
+    due_before: datetime | None = None,
+    batch: int = 1000,
+) -> Iterator[KnownPage]:
+    """Pages to revisit: flagged and never-verified entries' pages first, then by ``next_due``
+    (never-scheduled pages first), then by URL; read ``batch`` at a time, so memory stays flat on a
+    KB of any size. Each batch is a short query in a session of its own (``open_session()``: a
+    crawl reads them over hours, holding no transaction open between): keyset on (``next_due``,
+    ``url``) along the ``ix_page_due`` index.
 
     Pages already counted gone are left out (a gone page is not re-requested by a refresh);
     ``due_before`` keeps only pages due by then (never-scheduled pages are always due).
     """
     flagged = exists().where(Flag.entry_id == Page.entry_id, Flag.cleared_at.is_(None))
     verified = exists().where(Verification.entry_id == Page.entry_id)
-    query = select(Page, flagged.label("flagged"), verified.label("verified")).where(Page.status != "gone")
+    first = and_(flagged, ~verified)
+    columns = (
+        Page.url,
+        Page.site,
+        Page.status,
+        Page.etag,
+        Page.last_modified,
+        Page.next_due,
+        Page.last_fetched,
+    )
+    base = select(*columns, flagged.label("flagged"), verified.label("verified"), Page.entry_id)
+    base = base.where(Page.status != "gone")
     if site:
-        query = query.where(Page.site == site)
-    if due_before is not None:
-        query = query.where((Page.next_due.is_(None)) | (Page.next_due <= due_before))
-    rows = session.exec(query).all()
-    pages = [
-        KnownPage(
-            url=p.url,
-            site=p.site,
-            status=p.status,
-            etag=p.etag,
-            last_modified=p.last_modified,
-            next_due=p.next_due,
-            last_fetched=p.last_fetched,
-            flagged=bool(f),
-            verified=bool(v),
-            entry_id=p.entry_id,
+        base = base.where(Page.site == site)
+    for group in (first, ~first):
+        unscheduled = base.where(group, Page.next_due.is_(None))
+        yield from _keyset(
+            open_session, unscheduled, batch, lambda q, last: q.where(Page.url > last.url), Page.url
         )
-        for p, f, v in rows
-    ]
-    pages.sort(key=lambda k: (not (k.flagged and not k.verified), k.next_due or datetime.min, k.url))
-    return pages
+        scheduled = base.where(group, Page.next_due.is_not(None))
+        if due_before is not None:
+            scheduled = scheduled.where(Page.next_due <= due_before)
+        yield from _keyset(
+            open_session,
+            scheduled,
+            batch,
+            lambda q, last: q.where(tuple_(Page.next_due, Page.url) > tuple_(last.next_due, last.url)),
+            Page.next_due,
+            Page.url,
+        )
+
+
+def _keyset(
+    open_session: Callable[[], AbstractContextManager[Session]],
+    query: Any,
+    batch: int,
+    after: Any,
+    *order: Any,
+) -> Iterator[KnownPage]:
+    """``query``'s rows in ``order``, ``batch`` per query, each batch starting ``after`` the last row."""
+    last: KnownPage | None = None
+    while True:
+        page_query = query if last is None else after(query, last)
+        with open_session() as session:
+            rows = session.exec(page_query.order_by(*order).limit(batch)).all()
+        for *fields, flagged, verified, entry_id in rows:
+            last = KnownPage(*fields, flagged=bool(flagged), verified=bool(verified), entry_id=entry_id)
+            yield last
+        if len(rows) < batch:
+            return
 
 
 def body_hashes(session: Session, urls: Container[str]) -> dict[str, str]:

@@ -22,7 +22,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from kb import dedupe, review, review_queue, runs
+from kb import review, review_queue, runs
 from kb.db import get_engine, session
 from kb.export import export_entries, schema
 from kb.ingest import ingest as kb_ingest
@@ -40,7 +40,6 @@ def ingest(s, snapshot, run_id):  # type: ignore[no-untyped-def]
 def build_kb(db: str) -> dict[str, str]:
     """Run 1: five seed answers. Run 2: seed 0's 3000元 becomes 4000元, and a page with seed 1's question
     but other figures (a conflict). Returns the interesting entry ids."""
-    dedupe.reset_indexes()
     ids: dict[str, str] = {}
     with session(db) as s:
         r1 = runs.start_run(s, spider="discover", now=T0)

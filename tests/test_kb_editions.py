@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from kb import dedupe, runs
+from kb import runs
 from kb.db import session as kb_session
 from kb.ingest import ingest
 from kb.models import Entry, Event, Page, Version
@@ -50,7 +50,6 @@ def _crawl(s: Session, edition: int, at: Any, gone: list[dict[str, str]] = ()) -
 
 
 def test_edition_2_reports_exactly_what_changed(db_url: str) -> None:
-    dedupe.reset_indexes()
     m1, m2 = SampleSite.manifest(1), SampleSite.manifest(2)
     changes = m2["changes"]
     with kb_session(db_url) as s:

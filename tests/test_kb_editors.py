@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 import pytest
 
-from kb import dedupe
 from kb.cli import main
 from kb.db import get_engine
 from kb.db import session as kb_session
@@ -63,7 +62,6 @@ def test_unknown_id_in_a_real_process(db_url: str) -> None:
 @pytest.fixture
 def kb_file(db_url: str) -> tuple[str, str, str]:
     """A KB with one changed disclaimer entry (s000, 3000元 → 4000元) and one plain entry (s001)."""
-    dedupe.reset_indexes()
     q0, a0, _ = seed(0)
     q1, a1, _ = seed(1)
     with kb_session(db_url) as s:
@@ -118,6 +116,8 @@ def test_verify_show_flags_stats(kb: Callable[..., Out], kb_file: tuple[str, str
     assert "stale +2/-0" in refreshed.stdout
     stale = json.loads(kb("flags", "--flag", "stale", "--db", db, "--json").stdout)
     assert {r["entry_id"] for r in stale} == {e0, e1}
+    first = kb("flags", "--limit", "1", "--db", db)  # a big KB's table: the oldest flags, and how many
+    assert "the first 1 shown" in " ".join(first.stdout.split()) and first.stdout.count("stale") == 1
 
     stats = json.loads(kb("stats", "--db", db, "--json").stdout)
     assert stats["entries"] == {"active": 2} and stats["versions"] == 3
@@ -146,7 +146,6 @@ def test_bad_input_is_one_line_exit_2(
 
 
 def test_history_shows_a_question_edit_and_the_disclaimer(kb: Callable[..., Out], db_url: str) -> None:
-    dedupe.reset_indexes()
     q, a, _ = seed(3)
     url = f"{PORTAL}/ask/s003.html"
     with kb_session(db_url) as s:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from kb import dedupe, editors
+from kb import editors
 from kb.db import session as kb_session
 from kb.flags import policy_years, refresh_flags
 from kb.ingest import ingest
@@ -23,10 +23,6 @@ T0 = datetime(2025, 3, 1, 9, 0)
 def day(n: float) -> datetime:
     return T0 + timedelta(days=n)
 
-
-@pytest.fixture(autouse=True)
-def _fresh_index() -> None:
-    dedupe.reset_indexes()
 
 
 def open_flags(s: Session, entry_id: str) -> dict[str, str]:

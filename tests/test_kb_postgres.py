@@ -7,7 +7,6 @@ import multiprocessing as mp
 import pytest
 from sqlmodel import func, select
 
-from kb import dedupe
 from kb.db import get_engine, resolve_url
 from kb.db import session as kb_session
 from kb.ingest import ingest
@@ -51,7 +50,6 @@ def test_concurrent_ingests_of_one_url_make_one_version(pg_url: str) -> None:
 
 
 def test_ingest_flow_on_postgres(pg_url: str) -> None:
-    dedupe.reset_indexes()
     q, a, disc = seed(0)
     url = f"{PORTAL}/ask/s000.html"
     with kb_session(pg_url) as s:

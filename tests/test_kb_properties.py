@@ -15,10 +15,9 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, event
 from sqlmodel import Session, select
 
-from kb import dedupe
 from kb.db import get_engine, resolve_url
 from kb.ingest import ingest
-from kb.models import Body, Entry, Event, FetchError, Flag, Page, Run, Verification, Version
+from kb.models import Body, Entry, EntryBand, Event, FetchError, Flag, Page, Run, Verification, Version
 from kb.snapshot import Snapshot
 from tests.test_kb_helpers import CITY, PORTAL, SEEDS, T0, seed, snap
 
@@ -82,10 +81,9 @@ def observations(world: dict) -> st.SearchStrategy[list[tuple[str, str, int, int
 
 
 def _clear(s: Session) -> None:
-    for model in (Flag, Verification, Event, Version, Page, Entry, FetchError, Body, Run):
+    for model in (Flag, Verification, Event, Version, EntryBand, Page, Entry, FetchError, Body, Run):
         s.exec(delete(model))
     s.commit()
-    dedupe.reset_indexes()
 
 
 def _ingest_all(s: Session, obs: list[tuple[str, str, int, int]], world: dict) -> None:

@@ -11,7 +11,6 @@ from sqlmodel import select
 
 import sample_site
 from extract.model import ExtractedPage
-from kb import dedupe
 from kb.db import session as kb_session
 from kb.ingest import ingest
 from kb.models import Event, Page, Run, Version
@@ -41,7 +40,6 @@ def body(question: str, answer: str) -> bytes:
 
 
 def test_rules_change_reversions_at_most_once(db_url: str) -> None:
-    dedupe.reset_indexes()
     q1, a1, _ = seed(1)
     q2, a2, _ = seed(2)
     v1 = rules("v1")
@@ -78,7 +76,6 @@ def test_real_extractor_over_stored_sample_bodies(db_url: str) -> None:
     from extract import EXTRACTOR_VERSION, extract_page
     from sample_site.server import SampleSite
 
-    dedupe.reset_indexes()
     root = Path(sample_site.__file__).parent / "site" / "edition1"
     qa = [p for p in SampleSite.manifest(1)["pages"] if p["kind"] == "qa" and p["site"] == "city"]
     assert qa

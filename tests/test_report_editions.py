@@ -8,7 +8,6 @@ import json
 
 import jsonschema
 
-from kb import dedupe
 from kb.db import session
 from kb.export import export_entries, schema
 from kb.report import build_report, render_html, render_json, render_markdown
@@ -19,7 +18,6 @@ from tests.test_report import Tags
 
 
 def test_edition_2_in_every_format(db_url: str) -> None:
-    dedupe.reset_indexes()
     changes = SampleSite.manifest(2)["changes"]
     with session(db_url) as s:
         _crawl(s, 1, later(0))

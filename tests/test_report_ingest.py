@@ -13,7 +13,7 @@ import json
 import jsonschema
 import pytest
 
-from kb import dedupe, runs
+from kb import runs
 from kb.db import session
 from kb.export import export_entries, schema
 from kb.ingest import ingest as kb_ingest
@@ -29,10 +29,6 @@ def ingest(s, snapshot, run_id):  # type: ignore[no-untyped-def]
     """Ingest at the snapshot's own time, so the KB's clock is the test's."""
     return kb_ingest(s, snapshot, run_id, now=snapshot.fetched_at)
 
-
-@pytest.fixture(autouse=True)
-def _fresh_index() -> None:
-    dedupe.reset_indexes()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from kb import dedupe, search
+from kb import search
 from kb.db import session
 from kb.ingest import ingest
 from tests.test_kb_helpers import PORTAL, later, seed, snap
@@ -15,7 +15,6 @@ QUERIES = ("账户", "一级账户", "3000元", "医保 报销", "异地就医",
 
 
 def fill(db: str) -> dict[str, str]:
-    dedupe.reset_indexes()
     ids = {}
     with session(db) as s:
         for i in range(5):

@@ -178,12 +178,14 @@ class KBSpider(SharedCrawlSpider, scrapy.Spider):
         priority: int = 0,
         meta: dict | None = None,
         dont_filter: bool = False,
+        known: KnownPage | None = None,
     ) -> scrapy.Request:
-        """A request for ``url``: carries our stored validators when the KB knows the page."""
+        """A request for ``url``: carries our stored validators when the KB knows the page (``known``,
+        else looked up in :attr:`known`)."""
         url = canonicalize(url)
         self.requested.add(url)
         headers = {}
-        known = self.known.get(url)
+        known = known or self.known.get(url)
         if self.profile_for(url).renders(url):  # by browser, unconditionally: a script-built shell vouches for nothing
             meta = {**render_meta(), **(meta or {})}
         elif known is not None and known.status != "gone":

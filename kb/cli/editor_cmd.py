@@ -139,6 +139,9 @@ def flags_cmd(
         bool,
         typer.Option("--refresh", help="Re-evaluate every entry's flags now (time passes between crawls)."),
     ] = False,
+    limit: Annotated[
+        int, typer.Option("--limit", min=0, help="Table rows at most (0: all; --json gives all).")
+    ] = 100,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -157,11 +160,13 @@ def flags_cmd(
             if not as_json:
                 moved = [f"{name} +{r}/-{c}" for name, (r, c) in counts.items() if r or c]
                 console.print("refreshed: " + (", ".join(moved) or "no change"))
-        rows = editors.flag_rows(s, flag, site)
-    if as_json:
-        _print_json(rows)
-        return
-    table = Table(title=f"open flags ({len(rows)})")
+        if as_json:
+            _print_json(editors.flag_rows(s, flag, site))
+            return
+        total = editors.open_flag_count(s, flag, site)
+        rows = editors.flag_rows(s, flag, site, limit or None)  # a KB-wide table would be unreadable anyway
+    shown = f"; the first {len(rows)} shown, --limit 0 for all" if len(rows) < total else ""
+    table = Table(title=f"open flags ({total}{shown})")
     for col in ("entry", "site", "flag", "raised", "reason", "question"):
         table.add_column(col, overflow="fold")
     for r in rows:
