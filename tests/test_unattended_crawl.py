@@ -18,7 +18,6 @@ from sqlmodel import select
 
 from extract import extract_page
 from extract.core import MAX_ANSWER_CHARS
-from kb import dedupe
 from kb.db import session
 from kb.ingest import ingest
 from kb.models import Page, Run
@@ -148,7 +147,6 @@ def test_a_huge_answer_is_cut_and_says_so() -> None:
 def test_kb_show_prints_a_huge_answer_at_once(db_url: str, tmp_path: Path) -> None:
     """Rich's highlighter is quadratic on text like this (its tag pattern, ``<`` without ``>``): a
     216 000-character answer takes minutes with it on, about two seconds without."""
-    dedupe.reset_indexes()
     answer = "费用 <起付线 1000 元时,封顶线 300000 元 " * 8000  # 216 000 characters
     with session(db_url) as s:
         entry_id = ingest(s, snap(f"{PORTAL}/ask/huge.html", "住院报销比例是多少?", answer), None).entry_id

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 
-from kb import dedupe
 from kb.db import get_engine
 from kb.db import session as kb_session
 from kb.ingest import ingest
@@ -99,7 +98,6 @@ def one_line_exit_2(proc: subprocess.CompletedProcess[str]) -> str:
 @pytest.fixture
 def read_only_kb(db_url: str) -> tuple[str, str]:
     """A KB with one entry whose file is read-only (its folder is not: SQLite's -wal and -shm live there)."""
-    dedupe.reset_indexes()
     q, a, _ = seed(0)
     with kb_session(db_url) as s:
         entry_id = ingest(s, snap(f"{PORTAL}/ask/s000.html", q, a), None).entry_id
