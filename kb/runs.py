@@ -34,6 +34,8 @@ RUN_COUNTS = (
     "conflicts",
     "off_topic",
     "robots_refused",
+    "low_confidence",
+    "no_answer",
 )
 
 # Outcome of an ingest -> the Run counter it bumps.
@@ -47,6 +49,8 @@ COUNTERS = {
     "off_topic": "off_topic",
     "duplicate": "duplicates",
     "conflict": "conflicts",
+    "low_confidence": "low_confidence",  # kb.confidence: count(..., "low_confidence", fetched=False)
+    "no_answer": "no_answer",
     "robots_refused": "robots_refused",  # the crawler's: count(session, run_id, "robots_refused", fetched=False)
 }
 
