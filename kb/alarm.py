@@ -51,11 +51,7 @@ def judge(run: SiteRun) -> str | None:
         if ratio < SHRINK or ratio > GROW:
             way = "shrank" if ratio < 1 else "grew"
             reasons.append(f"answers {way} together (median length x{ratio:.2f} over {changed} changes)")
-    if (
-        run.before is not None
-        and run.no_answer > MIN_ENTRIES
-        and run.no_answer_share - run.before > JUMP
-    ):
+    if run.before is not None and run.no_answer > MIN_ENTRIES and run.no_answer_share - run.before > JUMP:
         reasons.append(
             f"{run.no_answer} of {run.extracted} pages yielded no answer"
             f" ({run.no_answer_share:.0%}, was {run.before:.0%})"

@@ -35,9 +35,7 @@ def is_unanswered(pg: ExtractedPage, fed_entry: bool) -> bool:
     return fed_entry or (pg.is_medical_insurance and bool(pg.question.strip()))
 
 
-def note(
-    session: Session, run_id: int | None, snap: Snapshot, page: Page, kind: str, now: datetime
-) -> None:
+def note(session: Session, run_id: int | None, snap: Snapshot, page: Page, kind: str, now: datetime) -> None:
     """Count the page under ``kind`` in the run and its site, and list it (in the caller's savepoint)."""
     pg = snap.page
     assert pg is not None

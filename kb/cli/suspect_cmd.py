@@ -8,7 +8,9 @@ import typer
 
 from kb.cli.app import DbOption, app, console, fail
 
-RunArg = Annotated[int, typer.Argument(help="The run whose suspect versions to decide on (kb report names it).")]
+RunArg = Annotated[
+    int, typer.Argument(help="The run whose suspect versions to decide on (kb report names it).")
+]
 SiteOption = Annotated[
     str | None, typer.Option("--site", help="Only this site of the run (default: every site it held back).")
 ]
