@@ -73,6 +73,7 @@ class Filters:
             since=None,
             include_gone=True,
             include_off_topic=False,
+            include_held=True,  # what a template-change alarm held back is for the editor to see
         )
 
 

@@ -25,6 +25,9 @@ from kb.models import Entry, Run, RunSite, Version
 from kb.normalize import normalized
 
 BATCH = 500
+# An entry whose only versions a run held back (a page that came loose from its entry in a redesign and
+# became an entry of its own) has nothing to export: it is ``suspect`` until accepted, ``rejected`` after.
+HIDDEN = ("suspect", "rejected")
 
 
 class SuspectError(ValueError):
@@ -142,14 +145,15 @@ def _versions(session: Session, run_id: int, site: str, held: str | None) -> lis
         session.scalars(
             select(Version)
             .join(Entry, Entry.id == Version.entry_id)  # type: ignore[arg-type]
-            .where(Version.run_id == run_id, Version.number > 1, Entry.site == site, cond)  # type: ignore[arg-type, operator]
+            .where(Version.run_id == run_id, Entry.site == site, cond)  # type: ignore[arg-type]
             .order_by(Version.entry_id, Version.number)  # type: ignore[arg-type]
         )
     )
 
 
 def hold(session: Session, run_id: int, site: str, *, now: datetime | None = None) -> int:
-    """Hold back the run's new versions of the site's entries; each entry returns to the version before."""
+    """Hold back the run's new versions of the site's entries; each entry returns to the version before
+    (an entry the run created has none: it is ``suspect`` as a whole)."""
     now = now or clock.now()
     held = _versions(session, run_id, site, None)
     for v in held:
@@ -159,7 +163,12 @@ def hold(session: Session, run_id: int, site: str, *, now: datetime | None = Non
     for entry_id in sorted({v.entry_id for v in held}):
         entry = locks.locked_entry(session, entry_id)
         standing = _standing(session, entry_id)
-        if entry is not None and standing is not None and standing.number != entry.version:
+        if entry is None:
+            continue
+        if standing is None:  # new in this run: nothing stands behind it
+            entry.status = "suspect"
+            session.add(entry)
+        elif standing.number != entry.version:
             _point(session, entry, standing, now, run_id)
     return len(held)
 
@@ -213,13 +222,17 @@ def decide(
             session.add(v)
         session.flush()
         moved = 0
-        if verdict == "accepted":
-            for entry_id in sorted({v.entry_id for v in versions}):
-                entry = locks.locked_entry(session, entry_id)
-                standing = _standing(session, entry_id)
-                if entry is not None and standing is not None and standing.number > entry.version:
-                    _point(session, entry, standing, now, run_id)
-                    moved += 1
+        for entry_id in sorted({v.entry_id for v in versions}):
+            entry = locks.locked_entry(session, entry_id)
+            if entry is None:
+                continue
+            if entry.status == "suspect":
+                entry.status = "active" if verdict == "accepted" else "rejected"
+                session.add(entry)
+            standing = _standing(session, entry_id)
+            if verdict == "accepted" and standing is not None and standing.number > entry.version:
+                _point(session, entry, standing, now, run_id)
+                moved += 1
         if versions:
             row.held = verdict
             session.add(row)
