@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from kb.cli.app import DbOption, app, console, fail
+from kb.cli.app import DbOption, app, fail
 
 RunArg = Annotated[
     int, typer.Argument(help="The run whose suspect versions to decide on (kb report names it).")
@@ -26,20 +26,18 @@ def _decide(run_id: int, site: str | None, db: str | None, verdict: str) -> None
     except SuspectError as exc:
         fail(str(exc))
     if not decisions:
-        console.print(f"run {run_id}: nothing held back", highlight=False)
+        typer.echo(f"run {run_id}: nothing held back")
         return
-    for d in decisions:
+    for d in decisions:  # one plain line each (never wrapped: scripts and cron mails read them)
         if not d.versions:
-            console.print(f"run {run_id} {d.site}: nothing held back ({d.held})", highlight=False)
+            typer.echo(f"run {run_id} {d.site}: nothing held back ({d.held})")
         elif verdict == "accepted":
-            console.print(
-                f"run {run_id} {d.site}: {d.versions} suspect version(s) accepted, {d.entries} entries moved to them",
-                highlight=False,
+            typer.echo(
+                f"run {run_id} {d.site}: {d.versions} suspect version(s) accepted, {d.entries} entries moved to them"
             )
         else:
-            console.print(
-                f"run {run_id} {d.site}: {d.versions} suspect version(s) rejected, previous versions stay current",
-                highlight=False,
+            typer.echo(
+                f"run {run_id} {d.site}: {d.versions} suspect version(s) rejected, previous versions stay current"
             )
 
 
