@@ -9,7 +9,6 @@ import json
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -100,7 +99,11 @@ def test_the_report_leads_with_the_alarm_in_every_format(crawls: dict[str, Any])
     assert (item.run, item.site, item.held) == (run, "sample-portal", "suspect") and item.versions > 5
     assert item.accept == f"kb accept-run {run} --site sample-portal"
     sample = item.samples[0]
-    assert sample.old_answer and sample.new_answer.endswith("…") and len(sample.new_answer) < len(sample.old_answer)
+    assert (
+        sample.old_answer
+        and sample.new_answer.endswith("…")
+        and len(sample.new_answer) < len(sample.old_answer)
+    )
     assert not rep.items("changed")  # held-back changes are not news
     assert rep.summary.line.startswith("1 template alarms")
     html = render_html(rep)
