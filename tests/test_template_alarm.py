@@ -14,11 +14,14 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
+from kb import review_queue
 from kb.db import session
 from kb.export import export_entries
 from kb.models import Entry, ExtractionNote, RunSite, Version
 from kb.report import build_report, render_html, render_json, render_markdown
 from sample_site.server import SampleSite
+from tests.app_helpers import add_user, serve
+from tests.test_app import PASSWORD, Client
 from tests.test_crawl import kb_crawl, last_run
 
 pytestmark = pytest.mark.slow
@@ -59,6 +62,8 @@ def crawls(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             third = kb_crawl(site, dbs[name])
             assert third.returncode == 0, third.stderr
         out["third"] = last_run(dbs["accept"]).id
+        shutil.copy(folder / "reject.sqlite", folder / "held.sqlite")  # left as the alarm left it
+        dbs["held"] = f"sqlite:///{folder / 'held.sqlite'}"
         # an editor rejects the redesign; the next night the site still shows it
         out["reject"] = kb("reject-run", str(out["third"]), "--site", "sample-portal", "--db", dbs["reject"])
         out["after_reject"] = exported(dbs["reject"])
@@ -165,3 +170,19 @@ def test_broken_extraction_alarms_and_every_unanswered_page_is_listed(crawls: di
     assert all(i.question for i in listed)  # the on-topic question is shown, not dropped
     assert "Extraction to check (10)" in render_markdown(rep)
     assert json.loads(render_json(rep))["summary"]["extraction_check"] == 10
+
+
+def test_the_editors_app_shows_the_alarm_and_queues_the_suspect_versions(crawls: dict[str, Any]) -> None:
+    db, run = crawls["dbs"]["held"], crawls["third"]
+    with session(db) as s:
+        suspects, _ = review_queue.page(s, "suspect", review_queue.Filters(run=run), limit=200)
+    assert len(suspects) > 5 and all("template-change alarm" in i.detail["reason"] for i in suspects)
+    add_user(db, "vera", PASSWORD, role="viewer")
+    with serve(db) as url:
+        vera = Client(url)
+        assert vera.login("vera") == 303
+        status, _, body = vera.get(f"/runs/{run}")
+        assert status == 200 and 'id="alarm-sample-portal"' in body and "shrank together" in body
+        assert f"kb accept-run {run} --site sample-portal" in body
+        status, _, body = vera.get("/")
+        assert status == 200 and 'id="group-suspect"' in body and "held back by run" in body
