@@ -19,7 +19,7 @@ from kb.db import session
 from kb.export import export_entries
 from kb.models import Entry, ExtractionNote, RunSite, Version
 from kb.report import build_report, render_html, render_json, render_markdown
-from sample_site.server import SampleSite
+from sample_site.server import SITE_DIR, SampleSite
 from tests.app_helpers import add_user, serve
 from tests.test_app import PASSWORD, Client
 from tests.test_crawl import kb_crawl, last_run
@@ -186,3 +186,16 @@ def test_the_editors_app_shows_the_alarm_and_queues_the_suspect_versions(crawls:
         assert f"kb accept-run {run} --site sample-portal" in body
         status, _, body = vera.get("/")
         assert status == 200 and 'id="group-suspect"' in body and "held back by run" in body
+
+
+def test_kb_extract_says_when_an_extraction_needs_a_look() -> None:
+    shell = str(SITE_DIR / "edition4" / "city" / "zcwd" / "t20250120_000003.html")  # a script shell
+    fine = str(SITE_DIR / "edition1" / "city" / "zcwd" / "t20250120_000003.html")
+    result = kb("extract", shell, fine)
+    assert result.returncode == 0
+    broken, good = (json.loads(line) for line in result.stdout.splitlines())
+    assert (broken["method"], broken["confidence"]) == ("none", 0.0) and good["method"] == "main"
+    assert good["confidence"] >= 0.5
+    assert result.stderr.splitlines() == [
+        f"kb: {shell}: check this extraction (none, confidence 0.00, no answer)"
+    ]
