@@ -16,7 +16,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from extract.model import ExtractedPage
-from kb import dedupe, sources
+from kb import dedupe, sources, suspect
 from kb.models import Entry, Event, Page, Version
 from kb.snapshot import Snapshot
 
@@ -108,6 +108,8 @@ def new_version(
     )
     old = entry.version
     entry.version = number
+    if entry.status in suspect.HIDDEN:  # a change after an editor's reject (or before their word) is news
+        entry.status = "active"
     entry.content_hash = chash
     entry.question = pg.question
     entry.minhash = dedupe.to_bytes(sig.minhash)

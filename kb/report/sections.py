@@ -118,6 +118,8 @@ def added(facts: Facts) -> list[Added]:
     for entry_id, event in first_event(facts.of_kind("added")).items():
         number = latest.get(entry_id, event.version_to or 1)
         v = facts.version(entry_id, number)
+        if v is not None and v.held:
+            continue  # a new entry a template-change alarm held back: the "alarms" section shows it
         out.append(
             Added(
                 **ref(facts, entry_id, event.url, v.question if v else None),
