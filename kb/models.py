@@ -156,7 +156,7 @@ class Version(SQLModel, table=True):
     extractor_version: str = ""
     created_at: datetime = Timestamp()
     method: str = ""  # how the answer was found: main | appstate | fallback | none ("" before it was kept)
-    confidence: float | None = None  # 0..1, the extractor's (None before it was kept)
+    confidence: float | None = Field(default=None, index=True)  # 0..1, the extractor's (None: before it was kept)
     # suspect: held back by its run's template-change alarm (not current until an editor accepts the
     # run); rejected: an editor dropped it. The one column of a version that may change (``kb.suspect``).
     held: str | None = Field(default=None, index=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import exists, func, or_, select, union
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -165,11 +165,15 @@ def _query(group: str, filters: Filters) -> Any:
             Version.confidence.label("confidence"),
             Version.run_id.label("run_id"),
         )
+        # The candidates come from two indexes (held, confidence): ordered by id alone, the planner
+        # would walk every version newest first looking for them.
+        candidates = union(
+            select(Version.id).where(Version.held == "suspect"),
+            select(Version.id).where(Version.confidence < LOW_CONFIDENCE),  # type: ignore[operator]
+        )
         stmt = stmt.join(Entry, Entry.id == Version.entry_id).where(
-            or_(
-                Version.held == "suspect",
-                and_(Version.number == Entry.version, Version.confidence < LOW_CONFIDENCE),  # type: ignore[operator]
-            )
+            Version.id.in_(candidates),  # type: ignore[union-attr]
+            or_(Version.held == "suspect", Version.number == Entry.version),
         )
         if filters.run is not None:
             where.append(Version.run_id == filters.run)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from kb import alarm, dedupe, runs
+from kb import alarm, dedupe, review_queue, runs
 from kb.db import session
 from kb.ingest import ingest
 from kb.models import Entry, ExtractionNote, Page, Run, RunSite, Version
@@ -46,6 +46,10 @@ def test_low_confidence_and_unanswered_pages_are_counted_per_site_and_listed(db_
         entry = s.get(Entry, page.entry_id)
         assert page.status == "not_qa" and entry.status == "active" and entry.version == 1  # kept, not lost
         rep = build_report(s, since=later(-1))  # both nights
+        queued, _ = review_queue.page(s, "suspect", review_queue.Filters())
+    assert [(i.entry_id, i.detail["reason"]) for i in queued] == [
+        (version.entry_id, "low confidence: fallback 0.30")
+    ]
     listed = {(i.kind, i.url) for i in rep.items("extraction_check")}
     assert listed == {("low_confidence", f"{PORTAL}/b.html"), ("no_answer", f"{PORTAL}/a.html")}
 

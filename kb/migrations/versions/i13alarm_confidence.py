@@ -33,6 +33,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column('confidence', sa.Float(), nullable=True))
         batch.add_column(sa.Column('held', sa.String(), nullable=True))
     op.create_index('ix_version_held', 'version', ['held'])
+    op.create_index('ix_version_confidence', 'version', ['confidence'])  # the review queue's suspect group
     op.create_table(
         'extraction_note',
         sa.Column('id', sa.Integer(), primary_key=True),
@@ -53,6 +54,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index('ix_extraction_note_run', 'extraction_note')
     op.drop_table('extraction_note')
+    op.drop_index('ix_version_confidence', 'version')
     op.drop_index('ix_version_held', 'version')
     with op.batch_alter_table('version') as batch:
         for name in ('held', 'confidence', 'method'):
