@@ -62,6 +62,7 @@ def crawls(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             third = kb_crawl(site, dbs[name])
             assert third.returncode == 0, third.stderr
         out["third"] = last_run(dbs["accept"]).id
+        out["third_stderr"] = third.stderr
         shutil.copy(folder / "reject.sqlite", folder / "held.sqlite")  # left as the alarm left it
         dbs["held"] = f"sqlite:///{folder / 'held.sqlite'}"
         # an editor rejects the redesign; the next night the site still shows it
@@ -86,6 +87,8 @@ def test_a_redesign_alarms_and_holds_its_versions_back(crawls: dict[str, Any]) -
     assert portal.alarm and "changed at once" in portal.alarm and "shrank together" in portal.alarm
     assert portal.held == "suspect"
     assert city.alarm is None and city.held is None  # the other site of the same run is news as usual
+    said = [line for line in crawls["third_stderr"].splitlines() if "template-change alarm" in line]
+    assert len(said) == 1 and "on sample-portal" in said[0] and "held back as suspect" in said[0]
     with session(db) as s:
         held = s.exec(select(Version).where(Version.run_id == run, Version.held == "suspect")).all()
         assert len(held) > 5
