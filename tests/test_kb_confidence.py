@@ -4,13 +4,15 @@ pure function of one site's numbers."""
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import select
 
-from kb import alarm, dedupe, review_queue, runs
+from kb import alarm, dedupe, review_queue, run_sites, runs, suspect
 from kb.db import session
 from kb.ingest import ingest
 from kb.models import Entry, ExtractionNote, Page, Run, RunSite, Version
 from kb.report import build_report
+from sample_site.server import SampleSite
 from tests.test_kb_helpers import PORTAL, later, seed, snap
 
 
@@ -74,3 +76,54 @@ def test_a_redesign_or_a_broken_extraction_is_an_alarm() -> None:
     assert grew is not None and "grew together" in grew
     silent = alarm.judge(alarm.SiteRun("s", extracted=40, no_answer=30, before=0.05))
     assert silent == "30 of 40 pages yielded no answer (75%, was 5%)"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_db(request: pytest.FixtureRequest) -> str:
+    return request.getfixturevalue("db_url" if request.param == "sqlite" else "pg_url")
+
+
+def _night(db: str, pages: list[dict], day: int, cut: int | None = None) -> int:
+    """One crawl run over the pages (answers folded to ``cut`` characters), closed as a crawl closes."""
+    with session(db) as s:
+        run = runs.start_run(s, now=later(day))
+        for p in pages:
+            answer = p["answer"] if cut is None else p["answer"][:cut] + "…"
+            ingest(
+                s, snap(f"{PORTAL}{p['path']}", p["question"], answer, at=later(day)), run.id, now=later(day)
+            )
+        s.commit()
+        run_sites.finish(s, run.id)
+        runs.finish_run(s, run.id, now=later(day))
+        return run.id
+
+
+def _current(db: str) -> dict[str, str]:
+    with session(db) as s:
+        return {e.id: e.content_hash for e in s.exec(select(Entry).where(Entry.status == "active")).all()}
+
+
+def test_hold_reject_and_accept_on_every_database(any_db: str) -> None:
+    dedupe.reset_indexes()
+    qa = [p for p in SampleSite.manifest(1)["pages"] if p["kind"] == "qa" and p["site"] == "portal"]
+    pages = [p for p in qa if p["is_medical_insurance"] and len(p["answer"]) > 150][:8]
+    _night(any_db, pages, 0)
+    before = _current(any_db)
+    folded = _night(any_db, pages, 1, cut=40)  # a redesign folds every answer
+    with session(any_db) as s:
+        row = s.get(RunSite, (folded, "sample-portal"))
+        assert row.alarm and row.held == "suspect"
+        assert [d.versions for d in suspect.decide(s, folded, "sample-portal", "rejected")] == [8]
+    assert _current(any_db) == before
+    again = _night(any_db, pages, 2, cut=40)  # the same folded content: not raised again
+    with session(any_db) as s:
+        assert s.get(Run, again).changed == 0 and s.get(RunSite, (again, "sample-portal")).alarm is None
+    other = _night(any_db, pages, 3, cut=30)  # a further change is
+    with session(any_db) as s:
+        assert s.get(RunSite, (other, "sample-portal")).held == "suspect"
+        assert _current(any_db) == before
+        (decision,) = suspect.decide(s, other, None, "accepted")
+        assert (decision.versions, decision.entries, decision.held) == (8, 8, "accepted")
+        versions = s.exec(select(Version).where(Version.run_id == other)).all()
+    now = _current(any_db)
+    assert set(now) == set(before) and all(now[v.entry_id] == v.content_hash for v in versions)
