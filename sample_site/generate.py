@@ -97,6 +97,8 @@ def city_files(out: SiteFiles, ed: Edition) -> None:
     by_date = sorted(ed.city, key=lambda p: (p.published or "", p.path), reverse=True)
     out.other("city", "/", "listing", render.city_listing("首页", by_date[:6]))
     out.other("city", "/zcwd/", "listing", render.city_listing("政策问答", by_date))
+    if qa is render.city_shell:
+        out.other("city", "/static/bundle.js", "asset", render.asset("bundle.js"))  # the shell's script
     out.other("city", "/robots.txt", "robots", render.robots("/admin/"))
     base = SITEMAP_LASTMOD[ed.number]
     entries = [("/", base), ("/zcwd/", base)] + [(p.path, p.published or base) for p in ed.city]
