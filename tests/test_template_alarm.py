@@ -175,6 +175,7 @@ def test_broken_extraction_alarms_and_every_unanswered_page_is_listed(crawls: di
     assert len(listed) == 10 and all(i.kind == "no_answer" and i.site == "sample-city" for i in listed)
     assert all(i.question for i in listed)  # the on-topic question is shown, not dropped
     assert "Extraction to check (10)" in render_markdown(rep)
+    assert 'id="extraction_check"' in render_html(rep) and listed[0].question in render_html(rep)
     assert json.loads(render_json(rep))["summary"]["extraction_check"] == 10
 
 
@@ -183,6 +184,8 @@ def test_the_editors_app_shows_the_alarm_and_queues_the_suspect_versions(crawls:
     with session(db) as s:
         suspects, _ = review_queue.page(s, "suspect", review_queue.Filters(run=run), limit=200)
     assert len(suspects) > 5 and all("template-change alarm" in i.detail["reason"] for i in suspects)
+    shown = kb("history", suspects[0].entry_id, "--db", db)
+    assert shown.returncode == 0 and "suspect" in shown.stdout  # kb history marks the held version
     add_user(db, "vera", PASSWORD, role="viewer")
     with serve(db) as url:
         vera = Client(url)
