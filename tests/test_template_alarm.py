@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
+import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -39,6 +40,14 @@ def exported(db: str) -> dict[str, tuple[int, str]]:
     return {e["id"]: (e["version"], e["answer"]) for e in json.loads(buf.getvalue())["entries"]}
 
 
+def clone(src: Path, dst: Path) -> None:
+    """A consistent copy of a live SQLite KB (its WAL included), as SQLite's backup makes it."""
+    with sqlite3.connect(src) as a, sqlite3.connect(dst) as b:
+        a.backup(b)
+    a.close()
+    b.close()
+
+
 def site_row(db: str, run_id: int, site: str) -> RunSite:
     with session(db) as s:
         return s.get(RunSite, (run_id, site))
@@ -46,25 +55,23 @@ def site_row(db: str, run_id: int, site: str) -> RunSite:
 
 @pytest.fixture(scope="module")
 def crawls(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """Edition 1 into three KBs; then edition 3 into two of them (one to accept, one to reject) and
-    edition 4 into the third."""
+    """Edition 1, then edition 3 into a KB kept three times (to accept, to reject, left held), and
+    edition 4 into a copy of the edition-1 KB."""
     folder = tmp_path_factory.mktemp("alarm")
-    dbs = {name: f"sqlite:///{folder / name}.sqlite" for name in ("accept", "reject", "broken")}
+    dbs = {name: f"sqlite:///{folder / name}.sqlite" for name in ("accept", "reject", "held", "broken")}
     out: dict[str, Any] = {"dbs": dbs}
     with SampleSite(edition=1) as site:
         first = kb_crawl(site, dbs["accept"])
         assert first.returncode == 0, first.stderr
-        for name in ("reject", "broken"):
-            shutil.copy(folder / "accept.sqlite", folder / f"{name}.sqlite")
+        clone(folder / "accept.sqlite", folder / "broken.sqlite")
         out["edition1"] = exported(dbs["accept"])
         site.set_edition(3)
-        for name in ("accept", "reject"):
-            third = kb_crawl(site, dbs[name])
-            assert third.returncode == 0, third.stderr
+        third = kb_crawl(site, dbs["accept"])
+        assert third.returncode == 0, third.stderr
+        for name in ("reject", "held"):
+            clone(folder / "accept.sqlite", folder / f"{name}.sqlite")
         out["third"] = last_run(dbs["accept"]).id
         out["third_stderr"] = third.stderr
-        shutil.copy(folder / "reject.sqlite", folder / "held.sqlite")  # left as the alarm left it
-        dbs["held"] = f"sqlite:///{folder / 'held.sqlite'}"
         # an editor rejects the redesign; the next night the site still shows it
         out["reject"] = kb("reject-run", str(out["third"]), "--site", "sample-portal", "--db", dbs["reject"])
         out["after_reject"] = exported(dbs["reject"])
