@@ -195,7 +195,7 @@ def close(session: Session, run_id: int, *, now: datetime | None = None) -> list
 
 def _rows(session: Session, run_id: int, site: str | None) -> list[RunSite]:
     if session.get(Run, run_id) is None:
-        raise SuspectError(f"run {run_id}: no such run (see kb runs / the report's runs table)")
+        raise SuspectError(f"run {run_id}: no such run (kb report's runs table and kb serve's Runs page list them)")
     rows = runs.run_sites(session, run_id)
     if site is not None:
         rows = [r for r in rows if r.site == site]
