@@ -119,6 +119,9 @@ def history(session: Session, entry_id: str) -> list[dict[str, Any]]:
             "content_hash": v.content_hash,
             "body_hash": v.body_hash,
             "extractor_version": v.extractor_version,
+            "method": v.method,
+            "confidence": v.confidence,
+            "held": v.held,  # suspect | rejected (kb.suspect): not the entry's current version
             "has_verification_disclaimer": v.has_verification_disclaimer,
             "question": v.question,
             "answer": v.answer,

@@ -13,10 +13,11 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, select
 
 from extract.model import ExtractedPage
-from kb import dedupe, sources
+from kb import dedupe, sources, suspect
 from kb.models import Entry, Event, Page, Version
 from kb.snapshot import Snapshot
 
@@ -57,6 +58,12 @@ def entry_id_for(session: Session, url: str) -> str:
     raise RuntimeError(f"no free entry id for {url}")
 
 
+def last_number(session: Session, entry_id: str) -> int:
+    """The entry's highest version number: above its current one when versions are held back
+    (``kb.suspect``)."""
+    return session.exec(select(func.max(Version.number)).where(Version.entry_id == entry_id)).one() or 0
+
+
 def page_dates(entry: Entry, pg: ExtractedPage) -> None:
     """The entry's published/updated dates are its canonical source's (kept when a page has none)."""
     entry.published = pg.published or entry.published
@@ -76,7 +83,7 @@ def new_version(
     """Make ``pg``'s content (normalized and signed: ``sig``) the entry's next version (an ``added``
     event for the first, else ``changed``)."""
     chash = sig.norm.content_hash
-    number = entry.version + 1
+    number = max(entry.version, last_number(session, entry.id)) + 1  # held versions sit above the current
     session.add(
         Version(
             entry_id=entry.id,
@@ -96,10 +103,14 @@ def new_version(
             run_id=run_id,
             extractor_version=pg.extractor_version,
             created_at=now,
+            method=pg.method,
+            confidence=pg.confidence,
         )
     )
     old = entry.version
     entry.version = number
+    if entry.status in suspect.HIDDEN:  # a change after an editor's reject (or before their word) is news
+        entry.status = "active"
     entry.content_hash = chash
     entry.question = pg.question
     dedupe.store_bands(session, entry.id, entry.minhash, sig)

@@ -33,6 +33,7 @@ from sqlmodel import Session
 from kb.clock import db_time, generated_at, stamp
 from kb.models import Entry, Flag, Page, Verification, Version
 from kb.sources import export_sources
+from kb.suspect import HIDDEN
 
 SCHEMA_VERSION = 1
 SCHEMA_PATH = Path(__file__).with_name("export.schema.json")
@@ -116,9 +117,10 @@ def entry_filter(
     since: datetime | None,
     include_gone: bool,
     include_off_topic: bool,
+    include_held: bool = False,
 ) -> list[Any]:
     """WHERE clauses for the export's filters; the app's queue and API use them too (one meaning of --site)."""
-    where: list[Any] = []
+    where: list[Any] = [] if include_held else [Entry.status.not_in(HIDDEN)]  # type: ignore[attr-defined]
     if not include_gone:
         where.append(Entry.status != "gone")
     if not include_off_topic:
@@ -218,7 +220,7 @@ def _entries(session: Session, rows: list[Any], history: bool) -> Iterator[dict[
                     Version.source_url,
                     Version.created_at,
                 )
-                .where(Version.entry_id.in_(ids))  # type: ignore[attr-defined]
+                .where(Version.entry_id.in_(ids), Version.held.is_(None))  # type: ignore[attr-defined, union-attr]
                 .order_by(Version.entry_id, Version.number)
             ).all()
         )

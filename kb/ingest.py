@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from extract.model import ExtractedPage
-from kb import clock, dedupe, entries, flags, locks, pages, revisit, runs, sources
+from kb import clock, confidence, dedupe, entries, flags, locks, pages, revisit, runs, sources
 from kb.models import Entry, Page
 from kb.normalize import normalized
 from kb.snapshot import Snapshot
@@ -193,10 +193,14 @@ def _fetched(
     pages.fetched(session, page, snap, priority)
     if pg.page_type != "qa" or pg.no_answer or not pg.answer.strip() or not pg.question.strip():
         pages.not_an_answer(session, page, snap, "not_qa")
+        if confidence.is_unanswered(pg, page.entry_id is not None):  # counted and listed, never silent
+            confidence.note(session, run_id, snap, page, "no_answer", now)
         return IngestResult("not_qa", page.entry_id, None, pg.no_answer or pg.page_type)
     if not pg.is_medical_insurance:
         pages.not_an_answer(session, page, snap, "off_topic")
         return IngestResult("off_topic", page.entry_id, None, "not about medical insurance")
+    if confidence.is_low(pg):
+        confidence.note(session, run_id, snap, page, "low_confidence", now)
     page.status = "ok"
     norm = normalized(pg.question, pg.answer, disclaimer=pg.has_verification_disclaimer)
     chash = norm.content_hash
@@ -226,7 +230,8 @@ def _fetched(
             entries.page_dates(entry, pg)
         revisit.schedule(page, False, snap)
         session.add_all([page, entry])
-        flags.evaluate(session, entry, now=now, run_id=run_id, content=norm)
+        current = norm if entry.content_hash == chash else None  # not a held-back (suspect) version's
+        flags.evaluate(session, entry, now=now, run_id=run_id, content=current)
         return IngestResult("unchanged", entry.id, entry.version)
     sig = sig or dedupe.signature(norm)
     if canonical:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    inspect,
 )
 from sqlmodel import Field, SQLModel
 
@@ -47,6 +48,8 @@ class RunCounts(SQLModel):
     conflicts: int = 0
     off_topic: int = 0
     dead_links: int = 0  # 404/410 on URLs that never answered 200 (page rows with status "dead")
+    low_confidence: int = 0  # answers the extractor is unsure of (``extract.LOW_CONFIDENCE``)
+    no_answer: int = 0  # on-topic questions (or pages that fed an entry) that yielded no answer
     # JSON {kind: count}; sa_type, not sa_column: a Column object could belong to one table only
     errors: str = Field(default="{}", sa_type=Text, sa_column_kwargs={"nullable": False, "default": "{}"})
 
@@ -76,6 +79,10 @@ class RunSite(RunCounts, table=True):
     site: str = Field(primary_key=True, max_length=200)
     status: str = "running"  # running | ok | failed
     reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # why it failed
+    # The template-change alarm (``kb.alarm``): why this site's changes look like a redesign or a broken
+    # extraction, and what became of the versions it held back: suspect | accepted | rejected.
+    alarm: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    held: str | None = None
 
 
 class Body(SQLModel, table=True):
@@ -178,6 +185,11 @@ class Version(SQLModel, table=True):
     run_id: int | None = Field(default=None, foreign_key="run.id")
     extractor_version: str = ""
     created_at: datetime = Timestamp()
+    method: str = ""  # how the answer was found: main | appstate | fallback | none ("" before it was kept)
+    confidence: float | None = Field(default=None, index=True)  # 0..1, the extractor's (None: before it was kept)
+    # suspect: held back by its run's template-change alarm (not current until an editor accepts the
+    # run); rejected: an editor dropped it. The one column of a version that may change (``kb.suspect``).
+    held: str | None = Field(default=None, index=True)
 
 
 class Flag(SQLModel, table=True):
@@ -243,8 +255,14 @@ class FetchError(SQLModel, table=True):
     at: datetime = Timestamp()
 
 
+MUTABLE = {Version: {"held"}}  # an editor's decision on a suspect version is not content
+
+
 def _immutable(_mapper: Any, _connection: Any, target: Any) -> None:
-    raise ValueError(f"{type(target).__name__} rows are immutable: make a new one")
+    state = inspect(target)
+    changed = {a.key for a in state.attrs if a.history.has_changes()}
+    if changed - MUTABLE.get(type(target), set()):
+        raise ValueError(f"{type(target).__name__} rows are immutable: make a new one")
 
 
 # History is never rewritten: a changed answer is a new Version, a new body a new Body.
@@ -282,3 +300,23 @@ class Action(SQLModel, table=True):
     at: datetime = Timestamp()
     note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     detail: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))  # JSON
+
+
+class ExtractionNote(SQLModel, table=True):
+    """A page a run fetched whose extraction an editor should see: a low-confidence answer, or an
+    on-topic question with no answer. Kept per run so no such page is dropped silently (``kb report``)."""
+
+    __tablename__ = "extraction_note"
+    __table_args__ = (Index("ix_extraction_note_run", "run_id", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int | None = Field(default=None, foreign_key="run.id")
+    kind: str  # low_confidence | no_answer
+    url: str = Field(sa_column=Column(Text, nullable=False))
+    site: str = "generic"
+    entry_id: str | None = None
+    question: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    method: str = ""
+    confidence: float = 0.0
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))  # why (no_answer)
+    at: datetime = Timestamp()

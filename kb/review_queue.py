@@ -2,7 +2,8 @@
 
 A report tells what happened between two runs; the queue tells what is still open: a change or a new
 entry whose current version nobody verified, an entry gone, a conflict nobody settled, an extraction an
-editor reported wrong (until a new version replaces it), and every open flag by name. Each group is one
+editor reported wrong (until a new version replaces it), a version a template-change alarm held back
+(``kb.suspect``) or a current one the extractor was unsure of, and every open flag by name. Each group is one
 indexed query, newest first, keyset-paginated on its row id (``before``), so a page costs the same at
 100 000 entries as at 100 (see BENCHMARKS.md, "Editors' app").
 """
@@ -16,10 +17,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, or_, select, union
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
+from extract import LOW_CONFIDENCE
 from kb.clock import stamp
 from kb.diff import number_changes, summary_line
 from kb.export import entry_filter, flag_names
@@ -35,6 +37,7 @@ GROUPS: dict[str, str] = {
     "gone": "Gone",
     "conflicts": "Conflicts",
     "extraction": "Extraction reported wrong",
+    "suspect": "Suspect or low-confidence extraction",
 }
 
 
@@ -73,6 +76,7 @@ class Filters:
             since=None,
             include_gone=True,
             include_off_topic=False,
+            include_held=True,  # what a template-change alarm held back is for the editor to see
         )
 
 
@@ -149,6 +153,30 @@ def _query(group: str, filters: Filters) -> Any:
                     Version.run_id == filters.run,
                 )
             )
+    elif group == "suspect":
+        key = Version.id
+        stmt = select(
+            key.label("key"),
+            *cols,
+            Version.created_at.label("at"),
+            Version.held.label("detail"),
+            Version.number.label("version_from"),
+            Version.method.label("method"),
+            Version.confidence.label("confidence"),
+            Version.run_id.label("run_id"),
+        )
+        # The candidates come from two indexes (held, confidence): ordered by id alone, the planner
+        # would walk every version newest first looking for them.
+        candidates = union(
+            select(Version.id).where(Version.held == "suspect"),
+            select(Version.id).where(Version.confidence < LOW_CONFIDENCE),  # type: ignore[operator]
+        )
+        stmt = stmt.join(Entry, Entry.id == Version.entry_id).where(
+            Version.id.in_(candidates),  # type: ignore[union-attr]
+            or_(Version.held == "suspect", Version.number == Entry.version),
+        )
+        if filters.run is not None:
+            where.append(Version.run_id == filters.run)
     elif group.startswith("flag:"):
         key = Flag.id
         stmt = select(
@@ -206,6 +234,14 @@ def _item(group: str, row: Any) -> Item:
             del detail["reason"]
     elif group == "extraction":
         detail = {"note": row.detail, "by": row.version_from}
+    elif group == "suspect":
+        how = f"{row.method or 'unknown'} {row.confidence:.2f}" if row.confidence is not None else "unknown"
+        if row.detail == "suspect":
+            detail = {
+                "reason": f"v{row.version_from} held back by run #{row.run_id}'s template-change alarm ({how})"
+            }
+        else:
+            detail = {"reason": f"low confidence: {how}"}
     else:
         detail = {"reason": row.detail}
     return Item(row.key, row.id, row.question, row.site, row.status, row.version, stamp(row.at), detail)

@@ -4,7 +4,8 @@ A night crawls many sites in one run. Ingest counts each site's share (``kb.runs
 ``RunSite`` rows); when the crawl closes, :func:`finish` judges each site by the run's own rule and
 records it (``kb.runs.mark_site``). A site whose robots.txt answers 500, whose every page answers 5xx or
 whose server refuses connections is ``failed`` while the others finish; the run itself fails only when
-every site failed. ``kb crawl``'s exit code, ``kb report``'s sites table and the editors' app read these.
+every site failed. ``kb crawl``'s exit code, ``kb report``'s sites table and the editors' app read these. Closing a run also
+judges each site for the template-change alarm (``kb.suspect.close``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Iterable, Sequence
 
 from sqlmodel import Session
 
-from kb import runs
+from kb import runs, suspect
 from kb.models import RunSite
 
 # Errors that say the site itself could not be crawled tonight (not one bad page), commonest first.
@@ -64,6 +65,8 @@ def finish(session: Session, run_id: int, *, interrupted: bool = False) -> list[
         status, reason = ("interrupted", None) if interrupted else judge(row)
         runs.mark_site(session, run_id, row.site, status, reason)
     session.commit()
+    if not interrupted:  # a whole night's changes: a redesign or a broken extraction holds them back
+        suspect.close(session, run_id)
     return runs.run_sites(session, run_id)
 
 

@@ -35,6 +35,8 @@ RUN_COUNTS = (
     "off_topic",
     "robots_refused",
     "dead_links",
+    "low_confidence",
+    "no_answer",
 )
 
 # Outcome of an ingest -> the Run counter it bumps.
@@ -49,6 +51,8 @@ COUNTERS = {
     "duplicate": "duplicates",
     "conflict": "conflicts",
     "dead_link": "dead_links",
+    "low_confidence": "low_confidence",  # kb.confidence: count(..., "low_confidence", fetched=False)
+    "no_answer": "no_answer",
     "robots_refused": "robots_refused",  # the crawler's: count(session, run_id, "robots_refused", fetched=False)
 }
 

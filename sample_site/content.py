@@ -69,7 +69,7 @@ NEAR_DUP_OLD = "两者共同构成了医疗保险制度的重要组成部分,旨
 NEAR_DUP_NEW = "两者相辅相成,共同构成了基本医疗保险制度的核心,帮助参保人减轻看病负担。"
 NEAR_DUP_PUBLISHED = "2025-05-30"
 # The sitemap's lastmod for pages without a date of their own (home, listings).
-SITEMAP_LASTMOD = {1: "2025-05-01", 2: "2025-06-01"}
+SITEMAP_LASTMOD = {1: "2025-05-01", 2: "2025-06-01", 3: "2025-07-01", 4: "2025-07-01"}
 
 # Hand-written pages: the two edition-2 additions and the robots-disallowed page.
 NEW_PAGES: list[dict[str, Any]] = [

@@ -1,4 +1,4 @@
-"""Write the static sample site (two sites x two editions) from the committed seeds.
+"""Write the static sample site (two sites x four editions) from the committed seeds.
 
 ``python -m sample_site.generate [OUT_DIR]`` rewrites ``sample_site/site/`` (or OUT_DIR). Deterministic:
 no clock, no randomness (every "random" choice is a hash of a stable key), so the committed output can be
@@ -8,7 +8,9 @@ checked by regenerating it. Layout: ``site/edition<N>/{portal,city}/<url path>``
 Why two templates: the extractor must work by what blocks ARE (相关推荐 headings, repeated link cards,
 footers), never by one site's class names, so the portal varies its card markup from page to page and the
 city site looks nothing like it. Why edition 2: change detection must make versions for real edits only,
-never for rotated related cards or counters, which change on every page.
+never for rotated related cards or counters, which change on every page. Why editions 3 and 4: edition 1's
+content through a changed template (3: the portal redesigned, its answers folded behind 展开全文; 4: the
+city site's pages a script shell), which must raise the template-change alarm (``kb.alarm``), not news.
 
 The jobs live apart: ``content`` (what the site says by hand), ``pages`` (which pages an edition has),
 ``render`` and ``templates/`` (markup), ``manifest`` (ground truth); this module lays out the files.
@@ -30,6 +32,12 @@ from sample_site.pages import edition_pages
 from sample_site.server import SITE_DIR
 
 LIST_PAGE_SIZE = 20
+EDITIONS = (1, 2, 3, 4)
+# Editions that are edition 1's content through a changed template: {edition: (site, what changed)}.
+TEMPLATE_CHANGES = {
+    3: ("portal", "redesign: classes renamed, related cards above the answer, the answer folded behind 展开全文"),
+    4: ("city", "broken extraction: every Q&A page a script shell, the answer fetched by script"),
+}
 
 
 class SiteFiles:
@@ -68,8 +76,9 @@ def portal_listings(out: SiteFiles, ed: Edition) -> int:
 
 
 def portal_files(out: SiteFiles, ed: Edition) -> None:
+    qa = render.portal_qa_redesign if TEMPLATE_CHANGES.get(ed.number, ("",))[0] == "portal" else render.portal_qa
     for page in [*ed.public, ed.private]:
-        out.qa(page, render.portal_qa(page, ed.number))
+        out.qa(page, qa(page, ed.number))
     n_lists = portal_listings(out, ed)
     out.other("portal", "/app/download.html", "other", render.portal_download())
     out.other("portal", "/static/m.css", "asset", render.asset("m.css"))
@@ -82,11 +91,14 @@ def portal_files(out: SiteFiles, ed: Edition) -> None:
 
 
 def city_files(out: SiteFiles, ed: Edition) -> None:
+    qa = render.city_shell if TEMPLATE_CHANGES.get(ed.number, ("",))[0] == "city" else render.city_qa
     for page in ed.city:
-        out.qa(page, render.city_qa(page, [p for p in ed.city if p.path != page.path], ed.number))
+        out.qa(page, qa(page, [p for p in ed.city if p.path != page.path], ed.number))
     by_date = sorted(ed.city, key=lambda p: (p.published or "", p.path), reverse=True)
     out.other("city", "/", "listing", render.city_listing("首页", by_date[:6]))
     out.other("city", "/zcwd/", "listing", render.city_listing("政策问答", by_date))
+    if qa is render.city_shell:
+        out.other("city", "/static/bundle.js", "asset", render.asset("bundle.js"))  # the shell's script
     out.other("city", "/robots.txt", "robots", render.robots("/admin/"))
     base = SITEMAP_LASTMOD[ed.number]
     entries = [("/", base), ("/zcwd/", base)] + [(p.path, p.published or base) for p in ed.city]
@@ -102,15 +114,18 @@ def build_edition(edition: int) -> tuple[dict[str, str], dict[str, Any]]:
     manifest: dict[str, Any] = {"edition": edition, "pages": out.entries}
     if edition == 2:
         manifest["changes"] = changes(ed)
+    if edition in TEMPLATE_CHANGES:
+        site, what = TEMPLATE_CHANGES[edition]
+        manifest["template_change"] = {"of": 1, "site": site, "what": what}
     return out.files, manifest
 
 
 def write_site(out: Path = SITE_DIR) -> int:
-    """(Re)write both editions under ``out``; returns the number of files written."""
+    """(Re)write every edition under ``out``; returns the number of files written."""
     if out.exists():
         shutil.rmtree(out)
     count = 0
-    for edition in (1, 2):
+    for edition in EDITIONS:
         files, manifest = build_edition(edition)
         root = out / f"edition{edition}"
         for rel, text in sorted(files.items()):

@@ -19,6 +19,7 @@ from sample_site.server import ORIGIN_MARK
 from sample_site.templating import environment
 
 ASSETS = Path(__file__).with_name("assets")  # served verbatim under /static/
+REDESIGN_PREVIEW = 50  # characters of the answer edition 3's folded answer shows
 
 ENV = environment(PackageLoader("sample_site", "templates"), trim_blocks=True, lstrip_blocks=True,
                   keep_trailing_newline=True)  # fmt: skip
@@ -135,3 +136,18 @@ def robots(disallow: str) -> str:
 
 def asset(name: str) -> str:
     return (ASSETS / name).read_text(encoding="utf-8")
+
+
+def portal_qa_redesign(page: QAPage, edition: int) -> str:
+    """Edition 3's portal page: another template, the answer folded to a preview (see the template)."""
+    views, likes = counters(page.path, edition)
+    state = {"qid": page.path.rsplit("/", 1)[-1][:-5], "pv": views, "like": likes}
+    preview = collapse(answer_text(page.blocks))[:REDESIGN_PREVIEW] + "…"
+    return ENV.get_template("portal/redesign/qa.html").render(
+        page=page, description=preview, state=state, views=views, preview=preview
+    )
+
+
+def city_shell(page: QAPage, others: list[QAPage], edition: int) -> str:
+    """Edition 4's city page: a script shell without the answer (see the template)."""
+    return ENV.get_template("city/shell.html").render(page=page)

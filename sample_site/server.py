@@ -27,11 +27,11 @@ from urllib.parse import urlsplit
 
 SITE_DIR = Path(__file__).with_name("site")
 HOSTS = {"portal": "127.0.0.1", "city": "127.0.0.2"}
-EDITIONS = (1, 2)
+EDITIONS = (1, 2, 3, 4)  # 3 and 4: edition 1 through a changed template (sample_site.generate)
 ORIGIN_MARK = "__ORIGIN__"
 # Each edition's content "appeared" at this time (UTC); a page keeps the time of the first edition that
 # had its exact body, so Last-Modified is stable per page per edition and honest across editions.
-EDITION_TIME = {1: 1746086400, 2: 1748764800}  # 2025-05-01, 2025-06-01 08:00 UTC
+EDITION_TIME = {1: 1746086400, 2: 1748764800, 3: 1751356800, 4: 1751356800}  # 2025-05-01, 06-01, 07-01
 
 NOT_FOUND = b"<!DOCTYPE html><html><head><title>404</title></head><body><h1>404 Not Found</h1></body></html>"
 CONTENT_TYPES = {

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import func, select
 
 from kb.db import session
-from kb.models import Entry, FetchError, Page, Run, Version
+from kb.models import Entry, FetchError, Page, Run, RunSite, Version
 from sample_site.server import SampleSite
 
 pytestmark = pytest.mark.slow
@@ -153,3 +153,13 @@ def test_unreachable_redis_is_one_line(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert proc.stderr.startswith("kb: error: cannot reach Redis") and "Traceback" not in proc.stderr
+
+
+def test_edition_2_is_news_not_a_template_change(two_editions: dict) -> None:
+    """The normal night (a few real edits, rotated cards and counters everywhere) raises no alarm."""
+    with session(two_editions["db"]) as s:
+        rows = s.exec(select(RunSite).where(RunSite.run_id == two_editions["second"].id)).all()
+        held = s.exec(select(func.count()).select_from(Version).where(Version.held.is_not(None))).one()
+    assert {r.site for r in rows} == {"sample-portal", "sample-city"}
+    assert all(r.alarm is None and r.held is None for r in rows) and held == 0
+    assert sum(r.changed for r in rows) == 3

@@ -31,7 +31,10 @@ def page(
     published: str | None = None,
     updated: str | None = None,
     extractor_version: str = "test-1",
+    method: str = "main",
+    confidence: float = 1.0,
 ) -> ExtractedPage:
+    """An extracted page as the extractor would hand it over (found on the main path, sure of it)."""
     return ExtractedPage(
         url=url,
         question=question,
@@ -44,6 +47,8 @@ def page(
         published=published,
         updated=updated,
         extractor_version=extractor_version,
+        method=method if answer else "none",
+        confidence=confidence if answer else 0.0,
     )
 
 

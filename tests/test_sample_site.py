@@ -117,7 +117,7 @@ def _file(edition: int, site: str, path: str) -> Path:
     return SITE_DIR / f"edition{edition}" / site / rel
 
 
-@pytest.mark.parametrize("edition", [1, 2])
+@pytest.mark.parametrize("edition", [1, 2, 3, 4])
 def test_every_link_resolves(edition: int) -> None:
     manifest = SampleSite.manifest(edition)
     served = {(p["site"], p["path"]) for p in manifest["pages"]}

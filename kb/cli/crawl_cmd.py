@@ -171,6 +171,10 @@ def crawl(
         status = runs.run_status(run) if run.status == "running" else run.status
         if len(sites_done) > 1:
             console.print(sites_table(sites_done))
+        for r in sites_done:  # a redesign or a broken extraction: one line each, as a failed site has
+            if r.alarm:
+                held = "its new versions held back as suspect" if r.held == "suspect" else "nothing held back"
+                err_console.print(f"kb: template-change alarm on {r.site}: {r.alarm}; {held} (kb report; kb accept-run / reject-run {run.id})", highlight=False, soft_wrap=True)
         failed = [r for r in sites_done if r.status == "failed"]
         if failed:
             names = "; ".join(f"{r.site} ({r.reason})" for r in failed)

@@ -102,6 +102,7 @@ def history(entry_id: IdArg, db: DbOption = None, as_json: JsonOption = False) -
         console.print(
             f"[bold]v{v['version']}[/] {v['created_at']} run {v['run_id']} {escape(v['source_url'])}"
             f" extractor {escape(v['extractor_version'] or '-')} {v['content_hash'][:12]}"
+            + (f" [bold red]{v['held']}[/]" if v["held"] else "")
         )
         if v["numbers"]:
             console.print("  numbers: " + summary_line(v["numbers"]))

@@ -28,6 +28,7 @@ def extract(
     Exit 2 when a FILE is not a text page at all (a binary or an empty body, by the rule the crawl refuses such a response with): its record still comes out in its place, with an empty answer and no_answer saying why, and a line on stderr names it. A missing file or a directory is refused before anything is extracted (exit 2).
     """
     from extract import extract_page, garbage_reason
+    from kb import confidence
 
     if url is not None and len(files) != 1:
         fail("--url takes exactly one FILE")
@@ -54,6 +55,8 @@ def extract(
         page = extract_page(body, page_url, content_type)
         record = {"path": name, **page.to_dict()}
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        if confidence.is_low(page) or (not page.answer and confidence.is_unanswered(page, False)):  # method/confidence are in the JSON; say when they call for a look
+            err_console.print(f"kb: {name}: check this extraction ({page.method}, confidence {page.confidence:.2f}{'' if page.answer else ', no answer'})", highlight=False, markup=False, soft_wrap=True)
         if reason := garbage_reason(body):
             not_pages += 1
             err_console.print(f"kb: {name}: not a text page ({reason})", highlight=False, markup=False)

@@ -16,7 +16,7 @@ from kb.clock import generated_at, stamp
 from kb.models import Run, RunSite
 from kb.report import sections as registry
 from kb.report.health import health
-from kb.report.model import Changed, Report, RunRow, Section, SiteRow, Summary, Window
+from kb.report.model import ALARMS, Changed, Report, RunRow, Section, SiteRow, Summary, Window
 from kb.report.window import Facts, read_facts, run_time
 from kb.runs import RUN_COUNTS
 
@@ -47,7 +47,15 @@ def run_row(run: Run, sites: list[RunSite] | None = None) -> RunRow:
         finished_at=stamp(run.finished_at),
         counts={k: getattr(run, k) for k in RUN_COUNTS},
         sites=[
-            SiteRow(r.site, r.status, r.reason or "", run_sites.counts(r), json.loads(r.errors or "{}"))
+            SiteRow(
+                r.site,
+                r.status,
+                r.reason or "",
+                run_sites.counts(r),
+                json.loads(r.errors or "{}"),
+                r.alarm or "",
+                r.held or "",
+            )
             for r in sites or []
         ],
     )
@@ -59,7 +67,7 @@ def changed_items(sections: list[Section]) -> list[Changed]:
 
 def headline(sections: list[Section]) -> str:
     """One line for a chat message or a mail subject: counts, and the numbers that changed."""
-    ordered = sorted(sections, key=lambda s: s.key in HEADLINE_LAST)
+    ordered = sorted(sections, key=lambda s: (s.key != ALARMS, s.key in HEADLINE_LAST))
     line = ", ".join(f"{len(s.items)} {s.noun}" for s in ordered if s.items or s.always)
     numbers = [c.summary for c in changed_items(sections) if c.summary]
     if numbers:

@@ -11,6 +11,8 @@ from typing import TypedDict
 
 from kb.diff import Op
 
+ALARMS = "alarms"  # the section the report leads with when it has items
+
 
 class Ref(TypedDict):
     """The fields every entry item starts with (``sections.ref`` fills them)."""
@@ -110,6 +112,49 @@ class Conflict(EntryItem):
 
 
 @dataclass
+class Sample:
+    """One change a template-change alarm held back: the entry's answer before and after."""
+
+    id: str
+    question: str
+    url: str
+    version_from: int | None
+    version_to: int
+    old_answer: str
+    new_answer: str
+    diff: list[Op]
+
+
+@dataclass
+class Alarm:
+    """A site of a run whose changes look like a redesign or a broken extraction (``kb.alarm``)."""
+
+    run: int
+    site: str
+    reason: str
+    held: str  # suspect (waiting for an editor) | accepted | rejected | "" (nothing to hold: no answers)
+    versions: int  # versions the alarm held back
+    accept: str  # the commands that decide
+    reject: str
+    samples: list[Sample]
+
+
+@dataclass
+class ExtractionCheck:
+    """A page whose extraction an editor should see (``kb.confidence``): low confidence, or no answer."""
+
+    kind: str  # low_confidence | no_answer
+    url: str
+    site: str
+    question: str
+    id: str | None  # the entry the page feeds, if any
+    method: str
+    confidence: float
+    detail: str
+    run: int | None
+
+
+@dataclass
 class Section:
     """One group of the report: ``key`` names it in the JSON, the HTML anchor and the templates."""
 
@@ -180,6 +225,8 @@ class SiteRow:
     reason: str  # why it failed ("" when ok)
     counts: dict[str, int]
     errors: dict[str, int]
+    alarm: str = ""  # the template-change alarm's reason ("" when none)
+    held: str = ""  # what became of the versions it held: suspect | accepted | rejected
 
 
 @dataclass
@@ -227,9 +274,11 @@ class Report:
     health: Health
 
     def shown(self) -> list[Section]:
-        """The sections in reading order: the leading ones first, then JSON order; empty ones left out
-        unless ``always``."""
-        return sorted((s for s in self.sections if s.items or s.always), key=lambda s: not s.lead)
+        """The sections in reading order: a template-change alarm first, the leading ones next, then
+        JSON order; empty ones left out unless ``always``."""
+        return sorted(
+            (s for s in self.sections if s.items or s.always), key=lambda s: (s.key != ALARMS, not s.lead)
+        )
 
     def section(self, key: str) -> Section:
         return next(s for s in self.sections if s.key == key)

@@ -50,6 +50,7 @@ def run_dict(r: RunRow) -> dict[str, Any]:
     del out["counts"]
     sites = [
         {"site": s.site, "status": s.status, "reason": s.reason, **s.counts, "errors": s.errors}
+        | {"alarm": s.alarm, "held": s.held}
         for s in r.sites
     ]
     del out["sites"]

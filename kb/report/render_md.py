@@ -16,7 +16,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from kb.diff import KEPT, excerpt, widen_numbers, word_diff
-from kb.report.model import Added, Changed, Cleared, Conflict, EntryItem, Merged, Report, RunRow
+from kb.report.model import (
+    Added,
+    Alarm,
+    Changed,
+    Cleared,
+    Conflict,
+    EntryItem,
+    ExtractionCheck,
+    Merged,
+    Report,
+    RunRow,
+)
 from kb.report.render_html import safe_href
 
 MAX_ITEMS = 30
@@ -99,7 +110,30 @@ def conflict(item: Conflict, _: Digest) -> list[str]:
     return [head(item)[0] + f" ≠ `{item.other_entry.id}` {md(item.other_entry.question)}"]
 
 
+def alarm(item: Alarm, digest: Digest) -> list[str]:
+    state = {"suspect": "held back as suspect", "": "nothing held back"}.get(item.held, item.held)
+    out = [f"- **run #{item.run} {md(item.site)}**: {md(item.reason)} — {item.versions} version(s) {state}"]
+    if item.held == "suspect":
+        out.append(f"  - release: `{item.accept}` · drop: `{item.reject}`")
+    for s in item.samples[:1]:
+        out.append(f"  - {md_link(s.url, s.question)} `{s.id}` v{s.version_from} → v{s.version_to}:")
+        text, truncated = diff_text(widen_numbers(s.diff), limit=DIFF_CHARS // 2)
+        out.extend("    " + line for line in fence(text).splitlines())
+        digest.capped = digest.capped or truncated
+    return out
+
+
+def extraction_check(item: ExtractionCheck, _: Digest) -> list[str]:
+    why = f" — {md(item.detail)}" if item.detail else ""
+    return [
+        f"- {md_link(item.url, item.question or item.url)} · {item.kind.replace('_', ' ')}"
+        f" · {md(item.method or 'none')} {item.confidence:.2f}{why}"
+    ]
+
+
 LINES: dict[str, Callable[[Any, Digest], list[str]]] = {
+    "alarms": alarm,
+    "extraction_check": extraction_check,
     "changed": changed,
     "added": added,
     "flagged": flag,
@@ -116,7 +150,8 @@ def site_lines(run: RunRow) -> list[str]:
     for s in run.sites:
         status = f"**{s.status}**" if s.status == "failed" else s.status
         counts = " | ".join(str(s.counts[c]) for c in cols)
-        lines.append(f"| {md(s.site)} | {status} | {counts} | {md(s.reason)} |")
+        why = "; ".join(x for x in (s.reason, f"alarm: {s.alarm}" if s.alarm else "") if x)
+        lines.append(f"| {md(s.site)} | {status} | {counts} | {md(why)} |")
     return [*lines, ""]
 
 

@@ -16,22 +16,27 @@ from typing import Any
 from kb.diff import char_diff, number_changes, summary_line
 from kb.models import Event, Version
 from kb.report.model import (
+    ALARMS,
     Added,
+    Alarm,
     Changed,
     Cleared,
     Conflict,
     DeadLink,
     Disclaimer,
+    ExtractionCheck,
     Flagged,
     Gone,
     Merged,
     OtherEntry,
     Ref,
     Returned,
+    Sample,
 )
 from kb.report.window import Facts, detail
 
 Build = Callable[[Facts], list]
+ALARM_SAMPLES = 3  # before/after pairs an alarm shows
 
 
 @dataclass(frozen=True)
@@ -88,10 +93,12 @@ def first_event(events: list[Event]) -> dict[str, Event]:
 
 
 def reached(facts: Facts) -> dict[str, int]:
-    """The newest version each entry reached inside the window."""
+    """The newest version each entry reached inside the window (a held-back, suspect one is not reached:
+    the "alarms" section shows those)."""
     latest: dict[str, int] = {}
     for event in facts.of_kind("added") + facts.of_kind("changed"):
-        if event.version_to is not None:
+        held = facts.version(event.entry_id, event.version_to)
+        if event.version_to is not None and not (held and held.held):
             latest[event.entry_id] = max(latest.get(event.entry_id, 0), event.version_to)
     return latest
 
@@ -112,6 +119,8 @@ def added(facts: Facts) -> list[Added]:
     for entry_id, event in first_event(facts.of_kind("added")).items():
         number = latest.get(entry_id, event.version_to or 1)
         v = facts.version(entry_id, number)
+        if v is not None and v.held:
+            continue  # a new entry a template-change alarm held back: the "alarms" section shows it
         out.append(
             Added(
                 **ref(facts, entry_id, event.url, v.question if v else None),
@@ -136,6 +145,8 @@ def changed(facts: Facts) -> list[Changed]:
             reasons.setdefault(event.entry_id, set()).add(reason)
     out = []
     for entry_id in sorted({e.entry_id for e in facts.of_kind("changed")} - new_ids):
+        if latest.get(entry_id, 0) <= first.get(entry_id, 0):
+            continue  # every change it had is held back
         old = facts.version(entry_id, first.get(entry_id))
         new = facts.version(entry_id, latest.get(entry_id))
         old_answer, new_answer = (old.answer if old else ""), (new.answer if new else "")
@@ -271,3 +282,72 @@ def dead_links(facts: Facts) -> list[DeadLink]:
         DeadLink(p.url, p.site, p.http_status, p.first_seen.isoformat(timespec="seconds"))
         for p in facts.dead_links
     ]
+
+
+def held_samples(facts: Facts, run_id: int, site: str) -> tuple[int, list[Sample]]:
+    """How many versions the run made for the site's entries (held back, since accepted or rejected),
+    and a few of them as before/after (changes first: a new entry has no before)."""
+    made = [
+        v
+        for versions in facts.history.values()
+        for v in versions
+        if v.run_id == run_id and facts.sites.get(v.entry_id) == site
+    ]
+    samples = []
+    for v in sorted(made, key=lambda v: (v.number == 1, v.entry_id, v.number))[:ALARM_SAMPLES]:
+        before = [o for o in facts.history.get(v.entry_id, []) if o.number < v.number and not o.held]
+        old = before[-1] if before else None
+        old_answer = old.answer if old else ""
+        samples.append(
+            Sample(
+                id=v.entry_id,
+                question=v.question,
+                url=v.source_url,
+                version_from=old.number if old else None,
+                version_to=v.number,
+                old_answer=old_answer,
+                new_answer=v.answer,
+                diff=char_diff(old_answer, v.answer),
+            )
+        )
+    return len(made), samples
+
+
+@section(ALARMS, "Template-change alarm", "template alarms")
+def alarms(facts: Facts) -> list[Alarm]:
+    """Sites whose run changed too much at once: held back until an editor accepts or rejects the run."""
+    out = []
+    for row in facts.alarms:
+        count, samples = held_samples(facts, row.run_id, row.site)
+        out.append(
+            Alarm(
+                run=row.run_id,
+                site=row.site,
+                reason=row.alarm or "",
+                held=row.held or "",
+                versions=count,
+                accept=f"kb accept-run {row.run_id} --site {row.site}",
+                reject=f"kb reject-run {row.run_id} --site {row.site}",
+                samples=samples,
+            )
+        )
+    return out
+
+
+@section("extraction_check", "Extraction to check", "extraction to check")
+def extraction_check(facts: Facts) -> list[ExtractionCheck]:
+    """Low-confidence answers and on-topic pages without one, once per page and kind (the latest)."""
+    latest: dict[tuple[str, str], ExtractionCheck] = {}
+    for n in facts.notes:
+        latest[(n.kind, n.url)] = ExtractionCheck(
+            kind=n.kind,
+            url=n.url,
+            site=n.site,
+            question=n.question,
+            id=n.entry_id,
+            method=n.method,
+            confidence=n.confidence,
+            detail=n.detail,
+            run=n.run_id,
+        )
+    return [latest[k] for k in sorted(latest)]

@@ -19,8 +19,9 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlmodel import Session
 
+from kb import suspect
 from kb.clock import db_time
-from kb.models import Event, Flag, Page, Run, Version
+from kb.models import Entry, Event, ExtractionNote, Flag, Page, Run, RunSite, Version
 
 BATCH = 500  # ids per IN (...) query
 
@@ -130,6 +131,16 @@ def open_flags(session: Session, ids: Iterable[str]) -> dict[str, list[str]]:
     return {k: sorted(v) for k, v in names.items()}
 
 
+def entry_sites(session: Session, ids: Iterable[str]) -> dict[str, str]:
+    """Each entry's site (its canonical source's): whose alarm a held-back version falls under."""
+    ids = sorted(set(ids))
+    out: dict[str, str] = {}
+    for i in range(0, len(ids), BATCH):
+        stmt = select(Entry.id, Entry.site).where(Entry.id.in_(ids[i : i + BATCH]))  # type: ignore[attr-defined]
+        out.update({entry_id: site for entry_id, site in session.execute(stmt)})
+    return out
+
+
 def detail(event: Event) -> dict[str, Any]:
     """The event's JSON detail, or {} when it is not a JSON object."""
     try:
@@ -154,6 +165,9 @@ class Facts:
     flags_now: dict[str, list[str]]
     runs: list[Run]
     dead_links: list[Page] = field(default_factory=list)  # URLs first found dead in the window
+    alarms: list[RunSite] = field(default_factory=list)  # the window's runs' alarmed sites
+    notes: list[ExtractionNote] = field(default_factory=list)  # pages whose extraction needs a look
+    sites: dict[str, str] = field(default_factory=dict)  # entry -> its site, for the alarmed entries
 
     @property
     def until(self) -> datetime | None:
@@ -186,6 +200,16 @@ def read_facts(
         other = detail(event).get("other_entry") if event.kind == "conflict" else None
         if isinstance(other, str):
             ids.add(other)
+    in_window = window_runs(session, frm, to, since)
+    run_ids = [r.id for r in in_window if r.id is not None]
+    alarms = suspect.alarms(session, run_ids)
+    notes = list(
+        session.scalars(
+            select(ExtractionNote)
+            .where(ExtractionNote.run_id.in_(run_ids))  # type: ignore[union-attr]
+            .order_by(ExtractionNote.id)  # type: ignore[arg-type]
+        )
+    )
     return Facts(
         frm=frm,
         to=to,
@@ -193,8 +217,11 @@ def read_facts(
         events=dict(by_kind),
         history=versions_of(session, ids),
         flags_now=open_flags(session, ids),
-        runs=window_runs(session, frm, to, since),
+        runs=in_window,
         dead_links=window_dead_links(session, frm, to, since),
+        alarms=alarms,
+        notes=notes,
+        sites=entry_sites(session, ids) if alarms else {},
     )
 
 
