@@ -121,11 +121,11 @@ def _point(session: Session, entry: Entry, version: Version, now: datetime, run_
     entry.version = version.number
     entry.content_hash = version.content_hash
     entry.question = version.question
+    dedupe.store_bands(session, entry.id, entry.minhash, sig)
     entry.minhash = dedupe.to_bytes(sig.minhash)
     entry.updated_at = version.created_at
     session.add(entry)
     session.flush()
-    dedupe.remember(session, entry.id, sig)
     flags.evaluate(session, entry, now=now, run_id=run_id, content=norm)
 
 

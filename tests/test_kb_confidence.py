@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from kb import alarm, dedupe, review_queue, run_sites, runs, suspect
+from kb import alarm, review_queue, run_sites, runs, suspect
 from kb.db import session
 from kb.ingest import ingest
 from kb.models import Entry, ExtractionNote, Page, Run, RunSite, Version
@@ -17,7 +17,6 @@ from tests.test_kb_helpers import PORTAL, later, seed, snap
 
 
 def test_low_confidence_and_unanswered_pages_are_counted_per_site_and_listed(db_url: str) -> None:
-    dedupe.reset_indexes()
     q0, a0, _ = seed(0)
     q1, a1, _ = seed(1)
     with session(db_url) as s:
@@ -99,12 +98,11 @@ def _night(db: str, pages: list[dict], day: int, cut: int | None = None) -> int:
 
 
 def _current(db: str) -> dict[str, str]:
-    with session(db) as s:
+    with session(db, readonly=True) as s:  # read beside an open writing session (SQLite: BEGIN IMMEDIATE)
         return {e.id: e.content_hash for e in s.exec(select(Entry).where(Entry.status == "active")).all()}
 
 
 def test_hold_reject_and_accept_on_every_database(any_db: str) -> None:
-    dedupe.reset_indexes()
     qa = [p for p in SampleSite.manifest(1)["pages"] if p["kind"] == "qa" and p["site"] == "portal"]
     pages = [p for p in qa if p["is_medical_insurance"] and len(p["answer"]) > 150][:8]
     _night(any_db, pages, 0)
