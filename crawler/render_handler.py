@@ -5,6 +5,8 @@ Imported only when such a crawl starts: it loads scrapy-playwright and Playwrigh
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -15,7 +17,10 @@ from scrapy.utils.misc import build_from_crawler, load_object
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 
 from crawler.robots import RobotsTxtMiddleware
-from sites.urls import in_domains
+from crawler.scope import count_drop
+from sites.scope import origin, private_reason
+
+log = logging.getLogger(__name__)
 
 # What the browser never fetches for us: nothing in it is text the extractor reads.
 SKIPPED_RESOURCES = frozenset({"image", "media", "font"})
@@ -45,15 +50,48 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):
             return await plain.download_request(request)
         return await super().download_request(request)
 
-    def refuse(self, request: Any) -> bool:
-        """True for a browser subrequest we do not make: media, other hosts, robots.txt-disallowed."""
+    async def refuse(self, request: Any) -> bool:
+        """True for a browser subrequest we do not make: media; another scheme, host or port than the
+        crawl's scope; a host resolving to a private address (unless its site allows it); robots.txt.
+
+        Chromium resolves names itself, so the address is checked on our own lookup just before: a
+        name that changes its answer in between could still get through here (the plain handler's
+        check is at connect time). Each refusal is counted (``kb/render_refused/<why>``).
+        """
         if request.resource_type in SKIPPED_RESOURCES:
             return True
         spider = self.crawler.spider
-        if not in_domains(request.url, getattr(spider, "allowed_domains", None) or []):
+        in_scope = getattr(spider, "in_scope", None)
+        if in_scope is None or not in_scope(request.url):
+            count_drop(self.crawler.stats, request.url)
             self.crawler.stats.inc_value("kb/render_offsite_refused")
             return True
+        if await self.private_address(request.url, spider):
+            self.crawler.stats.inc_value("kb/render_private_refused")
+            return True
         return not robots_allow(self.crawler, request.url)
+
+    async def private_address(self, url: str, spider: Any) -> str | None:
+        """Why ``url``'s host may not be reached from here (a private address), None when it may."""
+        where = origin(url)
+        if where is None:
+            return "not an http(s) URL"
+        _scheme, host, port = where
+        allows = getattr(spider, "allows_private", None)
+        if allows is not None and allows(host):
+            return None
+        pinned = self.crawler.settings.getdict("KB_RESOLVE").get(host)
+        try:
+            found = [pinned] if pinned else [
+                info[4][0] for info in await asyncio.get_running_loop().getaddrinfo(host, port)
+            ]
+        except OSError:
+            return None  # Chromium cannot resolve it either: its own error follows
+        for address in found:
+            if why := private_reason(address):
+                log.warning("browser refused to connect: %s resolves to %s (%s)", host, address, why)
+                return why
+        return None
 
 
 def robots_allow(crawler: Crawler, url: str) -> bool:

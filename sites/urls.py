@@ -78,9 +78,10 @@ def canonicalize(url: str) -> str:
 
 
 def in_domains(url: str, allowed: Sequence[str]) -> bool:
-    """``url``'s host is one of ``allowed`` or a subdomain of one (Scrapy's rule); no list allows all."""
+    """``url``'s host is one of ``allowed`` or a subdomain of one (Scrapy's rule); an empty list allows
+    nothing. Host names only: what a crawl may fetch is ``sites.scope`` (scheme + host + port)."""
     if not allowed:
-        return True
+        return False
     host = (urlsplit(url).hostname or "").lower()
     return any(host == d or host.endswith("." + d) for d in allowed)
 

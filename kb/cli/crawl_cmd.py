@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -140,6 +141,9 @@ def crawl(
         console.print(table)
         if run.errors and run.errors != "{}":
             console.print(f"errors by kind: {run.errors}", highlight=False)
+        dropped = json.loads(run.args or "{}").get("out_of_scope")
+        if dropped:  # links, <loc>s, redirects the crawl's scope refused (README: Security)
+            console.print(f"not fetched, out of scope: {json.dumps(dropped)}", highlight=False)
         if outcome.finish_reason == "shutdown":
             hint = (
                 f"`kb crawl --resume --jobdir {outcome.jobdir} ...` continues it"
