@@ -21,6 +21,7 @@ from w3lib.url import safe_url_string
 
 from crawler.scope import count_drop
 from sites.scope import is_web_url
+from sites.urls import in_domains
 
 log = logging.getLogger(__name__)
 
@@ -243,8 +244,12 @@ class OffDomainRedirectMiddleware:
         target = redirect_target(request, response, self.crawler.settings)
         if target is None:
             return response
-        in_scope = getattr(self.crawler.spider, "in_scope", None)
-        allowed = in_scope(target, request.meta.get("page_url")) if in_scope else is_web_url(target)
+        spider = self.crawler.spider
+        in_scope = getattr(spider, "in_scope", None)
+        if in_scope is not None:
+            allowed = in_scope(target, request.meta.get("page_url"))
+        else:  # not one of our spiders: its allowed_domains (Scrapy's rule), http(s) only
+            allowed = is_web_url(target) and in_domains(target, getattr(spider, "allowed_domains", None) or [])
         if not allowed:
             count_drop(self.crawler.stats, target)
             raise IgnoreRequest(f"offsite_redirect: {request.url} -> {target[:300]}")

@@ -12,7 +12,7 @@ from scrapy import Request, Spider
 from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 from scrapy.exceptions import IgnoreRequest
 
-from sites.scope import is_web_url
+from sites.scope import is_web_url, web_scheme
 
 # The words a refused request's IgnoreRequest starts with (crawler.spiders.base.failure_kind reads them).
 OFFSITE = "offsite"
@@ -21,7 +21,7 @@ SCHEME = "offsite_scheme"
 
 def count_drop(stats: object, url: str) -> str:
     """Count one out-of-scope URL under its reason; returns the reason (``offsite`` / ``offsite_scheme``)."""
-    scheme = not is_web_url(url)
+    scheme = not web_scheme(url)
     stats.inc_value("offsite/scheme" if scheme else "offsite/filtered")  # type: ignore[attr-defined]
     return SCHEME if scheme else OFFSITE
 

@@ -45,6 +45,11 @@ def is_web_url(url: str) -> bool:
     return origin(url) is not None
 
 
+def web_scheme(url: str) -> bool:
+    """True when ``url``'s scheme is http or https (whatever else is wrong with it)."""
+    return urlsplit(url.strip()).scheme.lower() in WEB_SCHEMES
+
+
 def is_ip(host: str) -> bool:
     try:
         ipaddress.ip_address(host.strip("[]"))
@@ -98,7 +103,7 @@ class Scope:
         """None when ``url`` is in scope, else the word its drop is counted under (scheme / offsite)."""
         if self.allows(url):
             return None
-        return "offsite" if is_web_url(url) else "scheme"
+        return "offsite" if web_scheme(url) else "scheme"
 
 
 # ---- addresses --------------------------------------------------------------------------------------

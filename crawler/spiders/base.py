@@ -323,7 +323,8 @@ class KBSpider(SharedCrawlSpider, scrapy.Spider):
         """Every fault becomes an item: the pipeline records it against its URL; no entry is touched."""
         request = failure.request
         kind, detail = failure_kind(failure)
-        if kind == "dns" and (why := refusal(urlsplit(request.url).hostname)):
+        # The resolver's refusal surfaces as a failed lookup (of the page, or of its robots.txt first)
+        if kind in ("dns", "robots_unavailable") and (why := refusal(urlsplit(request.url).hostname)):
             kind, detail = "private_address", f"refused: {why}; allow_private = true in its profile allows it"
         status = failure.value.response.status if failure.check(HttpError) else 0
         url = request.meta.get("page_url") or canonicalize(request.url)
