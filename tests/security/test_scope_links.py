@@ -44,7 +44,7 @@ def crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         links = {
             "file": f"file://127.0.0.1{secret}",
             "file_bare": f"file://{secret}",
-            "ftp": f"ftp://{other_netloc}/ftp.html",
+            "ftp": "ftp://127.0.0.1:1/ftp.html",  # a closed port: refused at once if tried
             "other_port": f"{o}/linked.html",
             "protocol_relative_link": f"//{other_netloc}/protocol-relative-link.html",
             "userinfo": f"http://user:pw@{other_netloc}/userinfo.html",
