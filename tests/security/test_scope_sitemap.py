@@ -44,9 +44,9 @@ def crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     with HostileSite("127.0.0.6") as site, HostileSite("127.0.0.6") as other, HostileSite("127.0.0.7") as far:
         good = {f"/qa{n}.html": qa_page(f"异地就医第{n}问怎么备案?") for n in range(6)}
         hostile_locs = {
-            "file": f"file://{secret}",
+            "file": f"file://127.0.0.6{secret}",  # the site's own host: a host-only scope let it in
             "data": "data:text/html;base64," + base64.b64encode(data_page).decode(),
-            "ftp": "ftp://127.0.0.1:1/ftp.html",
+            "ftp": "ftp://127.0.0.6:1/ftp.html",  # a closed port: refused at once if tried
             "other_port": f"{other.origin}/loc-other-port.html",
             "other_host": f"{far.origin}/loc-far.html",
         }
