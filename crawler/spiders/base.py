@@ -7,6 +7,7 @@ when the spider opens.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
@@ -49,6 +50,17 @@ from sites.urls import canonicalize, page_url
 
 class OutOfScope(ValueError):
     """A start or sitemap URL the crawler will never fetch (another scheme, no host): one line."""
+
+
+class OneLineRefusal(logging.Filter):
+    """``scrapy crawl discover -a start_url=file:///...`` ends in one line, not asyncio's traceback of the
+    spider's construction: the refusal is the operator's input, not a crawler fault (exit code 1 stays)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], OutOfScope):
+            record.msg, record.args = f"refused: {record.exc_info[1]}", ()
+            record.exc_info, record.exc_text = None, None
+        return True
 
 
 def web_urls(urls: list[str], what: str) -> list[str]:
@@ -153,6 +165,13 @@ class KBSpider(SharedCrawlSpider, scrapy.Spider):
         # Canonical URLs this spider has asked for: links to them are skipped before a Request is even
         # built (the dupefilter would drop them anyway, after the spider middlewares' work).
         self.requested: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> Any:
+        asyncio_log = logging.getLogger("asyncio")  # where a failed spider construction is reported
+        if not any(isinstance(f, OneLineRefusal) for f in asyncio_log.filters):
+            asyncio_log.addFilter(OneLineRefusal())
+        return super().from_crawler(crawler, *args, **kwargs)
 
     # --- the KB's known pages --------------------------------------------------------------------
 
