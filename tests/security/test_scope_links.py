@@ -38,7 +38,7 @@ def crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     folder = tmp_path_factory.mktemp("scope-links")
     secret = secret_file(folder, MARKER)
     db = f"sqlite:///{folder / 'kb.sqlite'}"
-    with HostileSite() as site, HostileSite() as other, HostileSite("127.0.0.4") as far:
+    with HostileSite() as site, HostileSite() as other, HostileSite("127.0.0.8") as far:
         o, f = other.origin, far.origin
         other_netloc = f"127.0.0.1:{other.port}"
         links = {

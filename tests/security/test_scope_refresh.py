@@ -21,7 +21,7 @@ METADATA = "http://169.254.169.254/latest/meta-data/iam/"
 @pytest.fixture(scope="module")
 def refresh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     db = f"sqlite:///{tmp_path_factory.mktemp('scope-refresh') / 'kb.sqlite'}"
-    with HostileSite() as site, HostileSite() as other, HostileSite("127.0.0.4") as far:
+    with HostileSite() as site, HostileSite() as other, HostileSite("127.0.0.8") as far:
         pages = {f"/qa{n}.html": qa_page(f"城乡居民医保第{n}问怎么缴费?") for n in range(8)}
         links = "".join(f"<a href='{p}'>问答</a>" for p in pages)
         site.routes.update({"/": qa_page("医保问答首页?", more=links), **pages})
