@@ -70,6 +70,7 @@ def crawl(
     from kb.db import get_engine, resolve_url, session
     from kb.models import Run
     from sites import profiles
+    from sites.scope import is_web_url
 
     if spider not in SPIDERS:
         fail(f"--spider must be one of {', '.join(SPIDERS)}, not {spider!r}")
@@ -77,8 +78,8 @@ def crawl(
     chosen = [profiles.require(name) for name in sites]  # unknown or broken: one line, exit 2
     urls = list(start_url or [])
     for url in urls:
-        if not url.startswith(("http://", "https://")):
-            fail(f"--start-url must be an http(s) URL, not {url!r}")
+        if not is_web_url(url):  # what the spiders refuse too (sites.scope: no user@host either)
+            fail(f"--start-url must be an http(s) URL with a host, not {url!r}")
     for profile in chosen if spider != "refresh" else []:
         if len(chosen) == 1 and urls:
             break  # one site: the start URLs given are its
