@@ -9,6 +9,8 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
 
+from sites.scope import DEFAULT_PORTS, origin
+
 # Exact parameter names that only say where a visitor came from.
 TRACKING_PARAMS = frozenset(
     {
@@ -89,7 +91,11 @@ def in_domains(url: str, allowed: Sequence[str]) -> bool:
 
 
 def same_host(a: str, b: str) -> bool:
-    return (urlsplit(a).hostname or "").lower() == (urlsplit(b).hostname or "").lower()
+    """Same host, and the same port (or both on their scheme's default: http -> https is one site)."""
+    oa, ob = origin(a), origin(b)
+    if oa is None or ob is None or oa[1] != ob[1]:
+        return False
+    return oa[2] == ob[2] or (oa[2] == DEFAULT_PORTS[oa[0]] and ob[2] == DEFAULT_PORTS[ob[0]])
 
 
 def _points_up(target: str, fetched: str) -> bool:
@@ -99,7 +105,8 @@ def _points_up(target: str, fetched: str) -> bool:
 
 
 def page_url(fetched_url: str, rel_canonical: str | None) -> str:
-    """The URL a fetched page is stored under: its rel=canonical when it stays on the same host.
+    """The URL a fetched page is stored under: its rel=canonical when it stays on the same host and port
+    (a canonical elsewhere would make the KB revisit a URL the crawl's scope never allowed).
 
     A canonical naming the home page or a folder above the page (``/ask/1.html`` -> ``/ask/``) is a
     common template mistake, not a statement that the pages are one: honouring it would fold every

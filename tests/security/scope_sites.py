@@ -30,13 +30,13 @@ def html(body: str, head: str = "") -> Route:
     return 200, {"Content-Type": "text/html; charset=utf-8"}, page.encode("utf-8")
 
 
-def qa_page(question: str, marker: str = "", more: str = "") -> Route:
+def qa_page(question: str, marker: str = "", more: str = "", head: str = "") -> Route:
     """A medical-insurance Q&A page (the kind the KB keeps as an entry); ``more``: HTML after the answer."""
     answer = "".join(
         f"<p>职工医保门诊报销比例为70%,{marker}年度最高支付限额为3000元,需在定点医院就医并持医保卡结算。</p>"
         for _ in range(3)
     )
-    return html(f"<h1>{question}</h1><div class='answer'>{answer}</div>{more}")
+    return html(f"<h1>{question}</h1><div class='answer'>{answer}</div>{more}", head)
 
 
 def redirect(status: int, location: str) -> Route:

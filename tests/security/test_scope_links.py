@@ -54,7 +54,14 @@ def crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         anchors = "".join(f"<a href='{href}'>{name}</a> " for name, href in links.items())
         redirects = "".join(
             f"<a href='/{name}.html'>{name}</a> "
-            for name in ("302", "301-protocol-relative", "meta-refresh", "302-file", "302-far")
+            for name in (
+                "302",
+                "301-protocol-relative",
+                "meta-refresh",
+                "302-file",
+                "302-far",
+                "canonical-elsewhere",
+            )
         )
         site.routes.update(
             {
@@ -67,6 +74,9 @@ def crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
                 ),
                 "/302-file.html": redirect(302, links["file"]),
                 "/302-far.html": redirect(302, f"{f}/redirected.html"),
+                "/canonical-elsewhere.html": qa_page(
+                    "医保卡丢了怎么补办?", head=f"<link rel='canonical' href='{o}/canonical.html'>"
+                ),
             }
         )
         for target in (other, far):
@@ -157,3 +167,10 @@ def test_another_host_is_reached_by_neither_link_nor_redirect(crawl: dict) -> No
 
 def test_nothing_at_all_reached_the_other_port(crawl: dict) -> None:
     assert crawl["other"].paths == []
+
+
+def test_rel_canonical_on_another_port_does_not_become_a_known_page(crawl: dict) -> None:
+    # Stored under it, the other port's URL would be revisited by every later refresh.
+    seen = urls_seen(crawl["db"])
+    assert any(u.endswith("/canonical-elsewhere.html") for u in seen)
+    assert not [u for u in seen if f":{crawl['other'].port}/" in u]
