@@ -1,21 +1,26 @@
 """Downloader middlewares for HTTP concerns Scrapy leaves open: backoff honouring Retry-After,
-robots.txt Crawl-delay enforcement, and refusing redirects that leave the allowed domains."""
+robots.txt Crawl-delay enforcement, and refusing redirects (3xx, meta refresh) that leave the crawl's scope."""
 
 from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Response
+from scrapy.http import HtmlResponse, Response
 from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.response import get_meta_refresh
 from twisted.internet import reactor, task
+from w3lib.url import safe_url_string
 
+from crawler.scope import count_drop
+from sites.scope import is_web_url
 from sites.urls import in_domains
 
 log = logging.getLogger(__name__)
@@ -200,12 +205,30 @@ def _exact(url: str) -> str:
     return url.split("#", 1)[0]
 
 
-class OffDomainRedirectMiddleware:
-    """Refuse a redirect that leaves the spider's allowed domains (recorded as ``offsite_redirect``),
-    and one that comes back to a URL of its own chain (``redirect_loop``).
+def redirect_target(request: Request, response: Response, settings: Any) -> str | None:
+    """Where a response sends the crawl: its 3xx Location, or a ``<meta http-equiv=refresh>`` that
+    Scrapy's MetaRefreshMiddleware would follow; None when it sends it nowhere."""
+    if request.meta.get("dont_redirect"):
+        return None
+    if response.status in (301, 302, 303, 307, 308) and b"Location" in response.headers:
+        location = safe_url_string(response.headers[b"Location"].decode("latin-1"))
+        return urljoin(request.url, location)  # a protocol-relative //host:port/ keeps the scheme
+    if not isinstance(response, HtmlResponse) or not settings.getbool("METAREFRESH_ENABLED", True):
+        return None
+    interval, url = get_meta_refresh(response, ignore_tags=settings.getlist("METAREFRESH_IGNORE_TAGS"))
+    if url and interval is not None and interval < settings.getint("METAREFRESH_MAXDELAY", 100):
+        return url
+    return None
 
-    Sits before RedirectMiddleware in the response chain, so the redirect is never followed. Without the
-    loop check, A -> B -> A ends silently: the dupefilter drops the second A and nothing is recorded.
+
+class OffDomainRedirectMiddleware:
+    """Refuse a redirect (3xx or meta refresh) that leaves the crawl's scope: another scheme, host or
+    port (recorded as ``offsite_redirect``, counted as ``offsite/scheme`` or ``offsite/filtered``), and one
+    that comes back to a URL of its own chain (``redirect_loop``).
+
+    Sits before RedirectMiddleware and MetaRefreshMiddleware in the response chain, so the redirect is
+    never followed. Without the loop check, A -> B -> A ends silently: the dupefilter drops the second A
+    and nothing is recorded.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -218,11 +241,20 @@ class OffDomainRedirectMiddleware:
     def process_response(
         self, request: Request, response: Response, spider: Spider | None = None
     ) -> Response:
-        if response.status not in (301, 302, 303, 307, 308) or b"Location" not in response.headers:
+        target = redirect_target(request, response, self.crawler.settings)
+        if target is None:
             return response
-        target = urljoin(request.url, response.headers[b"Location"].decode("latin-1"))
-        if not in_domains(target, getattr(self.crawler.spider, "allowed_domains", None) or []):
-            raise IgnoreRequest(f"offsite_redirect: {request.url} -> {target}")
+        spider = self.crawler.spider
+        in_scope = getattr(spider, "in_scope", None)
+        if in_scope is not None:
+            allowed = in_scope(target, request.meta.get("page_url"))
+        else:  # not one of our spiders: its allowed_domains (Scrapy's rule), http(s) only
+            allowed = is_web_url(target) and in_domains(target, getattr(spider, "allowed_domains", None) or [])
+        if not allowed:
+            count_drop(self.crawler.stats, target)
+            raise IgnoreRequest(f"offsite_redirect: {request.url} -> {target[:300]}")
+        if response.status // 100 != 3:
+            return response  # a page refreshing itself (content="60") is a page, not a loop
         chain = [*request.meta.get("redirect_urls", []), request.url]
         # Exact URLs (fragment aside), not canonical ones: a site that redirects /a to /a?spm=x is
         # answering, not looping; the page is stored under its canonical URL either way.

@@ -35,6 +35,17 @@ def nothing_to_do(run: Run, stats: dict) -> bool:
     )
 
 
+def out_of_scope(stats: dict) -> dict[str, int]:
+    """What the crawl would not fetch (crawler.scope): links, <loc>s and redirects of another scheme
+    (``scheme``) or host/port (``offsite``), hosts refused for a private address (``private_address``)."""
+    found = {
+        "scheme": stats.get("offsite/scheme", 0),
+        "offsite": stats.get("offsite/filtered", 0),
+        "private_address": stats.get("kb/private_address_refused", 0),
+    }
+    return {k: int(v) for k, v in found.items() if v}
+
+
 class KBPipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -119,6 +130,9 @@ class KBPipeline:
                 return
             args = json.loads(run.args or "{}")
             args["finish_reason"] = reason
+            dropped = out_of_scope(self.crawler.stats.get_stats())
+            if dropped:
+                args["out_of_scope"] = dropped
             run.args = json.dumps(args, ensure_ascii=False, default=str)
             s.add(run)
             s.commit()

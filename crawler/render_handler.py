@@ -5,6 +5,8 @@ Imported only when such a crawl starts: it loads scrapy-playwright and Playwrigh
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -15,7 +17,10 @@ from scrapy.utils.misc import build_from_crawler, load_object
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 
 from crawler.robots import RobotsTxtMiddleware
-from sites.urls import in_domains
+from crawler.scope import count_drop
+from sites.scope import origin, private_reason, web_scheme
+
+log = logging.getLogger(__name__)
 
 # What the browser never fetches for us: nothing in it is text the extractor reads.
 SKIPPED_RESOURCES = frozenset({"image", "media", "font"})
@@ -37,7 +42,9 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):
         if request.meta.get("playwright"):
             timeout = request.meta.get("download_timeout")
             if timeout:  # the site's timeout bounds the whole navigation too
-                request.meta.setdefault("playwright_page_goto_kwargs", {}).setdefault("timeout", timeout * 1000)
+                request.meta.setdefault("playwright_page_goto_kwargs", {}).setdefault(
+                    "timeout", timeout * 1000
+                )
             self.crawler.stats.inc_value("kb/rendered")
             return await super().download_request(request)
         plain = self.plain.get(urlparse_cached(request).scheme)
@@ -45,15 +52,59 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):
             return await plain.download_request(request)
         return await super().download_request(request)
 
-    def refuse(self, request: Any) -> bool:
-        """True for a browser subrequest we do not make: media, other hosts, robots.txt-disallowed."""
+    async def refuse(self, request: Any) -> bool:
+        """True for a browser subrequest we do not make: media; anything :func:`browser_refusal` refuses
+        (another scheme, host or port; a private address); what robots.txt disallows. Each is counted."""
         if request.resource_type in SKIPPED_RESOURCES:
             return True
-        spider = self.crawler.spider
-        if not in_domains(request.url, getattr(spider, "allowed_domains", None) or []):
+        why = await browser_refusal(
+            self.crawler.spider, request.url, self.crawler.settings.getdict("KB_RESOLVE")
+        )
+        if why in ("offsite", "scheme"):
+            count_drop(self.crawler.stats, request.url)
             self.crawler.stats.inc_value("kb/render_offsite_refused")
             return True
+        if why is not None:
+            log.warning("browser refused to connect: %s (%s)", request.url[:300], why)
+            self.crawler.stats.inc_value("kb/render_private_refused")
+            return True
         return not robots_allow(self.crawler, request.url)
+
+
+async def browser_refusal(spider: Any, url: str, pins: dict[str, str] | None = None) -> str | None:
+    """Why the browser may not fetch ``url`` for ``spider``'s crawl (``scheme``, ``offsite``, or why its
+    address is private), None when it may: the plain handler's rules, for the requests Chromium makes.
+
+    Chromium resolves names itself, so the address is judged on our own lookup just before it does: a
+    name that changes its answer in between could still get through here (the plain handler's check is
+    at connect time, on the addresses it connects to).
+    """
+    in_scope = getattr(spider, "in_scope", None)
+    if in_scope is None or not in_scope(url):
+        return "offsite" if web_scheme(url) else "scheme"
+    where = origin(url)
+    if where is None:
+        return "scheme"
+    _scheme, host, port = where
+    allows = getattr(spider, "allows_private", None)
+    if allows is not None and allows(host):
+        return None
+    pinned = (pins or {}).get(host)
+    try:
+        found = (
+            [pinned]
+            if pinned
+            else [
+                str(info[4][0])
+                for info in await asyncio.get_running_loop().getaddrinfo(host.strip("[]"), port)
+            ]
+        )
+    except OSError:
+        return None  # Chromium cannot resolve it either: its own error follows
+    for address in found:
+        if why := private_reason(address):
+            return f"{host} resolves to {address} ({why})"
+    return None
 
 
 def robots_allow(crawler: Crawler, url: str) -> bool:

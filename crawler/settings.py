@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 from crawler import robots
+from crawler.resolver import parse_pins
 
 BOT_NAME = "yibao_kb"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -62,7 +63,18 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = os.environ.get("KB_LOG_LEVEL", "WARNING")
 
+# Only http and https are ever fetched (sites.scope): no handler for file:, ftp:, data:, s3: at all, so
+# a link, sitemap <loc> or redirect of another scheme that got past every check still cannot be read.
+DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "data": None, "s3": None}
+# Every connection's resolved address is checked (crawler.resolver): no loopback, private, link-local
+# (cloud metadata) or reserved address unless the site's profile says allow_private = true.
+TWISTED_DNS_RESOLVER = "crawler.resolver.GuardedResolver"
+KB_RESOLVE = parse_pins(os.environ.get("KB_RESOLVE", ""))  # host=address,...: like curl --resolve
+
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's offsite filter with our scope: scheme + host + port, dont_filter or not (crawler.scope).
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "crawler.scope.ScopeMiddleware": 40,
     # Scrapy's robots.txt middleware lets concurrent waiters through: ours instead (crawler.robots says how).
     **robots.MIDDLEWARES,
     "crawler.politeness.SitePolitenessMiddleware": 50,  # each site's profile politeness, into request meta

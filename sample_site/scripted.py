@@ -146,8 +146,10 @@ class ScriptedSite:
         return f"http://{self.host}:{self._server.server_address[1]}/"
 
     def profile(self, name: str, *, render: str = "browser") -> str:
-        """A site profile (TOML text) for this site: its host, start URL, Q&A pattern, how to fetch."""
+        """A site profile (TOML text) for this site: its host, start URL, Q&A pattern, how to fetch, and
+        that its (loopback) address may be reached."""
         return (
             f'name = "{name}"\nhosts = ["{self.host}"]\nstart_urls = ["{self.url}"]\n'
             f"qa_patterns = ['^/qa/\\d+\\.html$']\nlisting_patterns = ['^/$']\nrender = \"{render}\"\n"
+            "allow_private = true\n"  # served on loopback: the crawler refuses private addresses otherwise
         )

@@ -9,6 +9,8 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
 
+from sites.scope import DEFAULT_PORTS, origin
+
 # Exact parameter names that only say where a visitor came from.
 TRACKING_PARAMS = frozenset(
     {
@@ -70,6 +72,8 @@ def canonicalize(url: str) -> str:
     parts = urlsplit(safe_url_string(url.strip()))
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
+    if ":" in host:  # an IPv6 literal keeps its brackets
+        host = f"[{host}]"
     port = parts.port
     netloc = host if port is None or (scheme, port) in {("http", 80), ("https", 443)} else f"{host}:{port}"
     query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking(k))
@@ -78,15 +82,20 @@ def canonicalize(url: str) -> str:
 
 
 def in_domains(url: str, allowed: Sequence[str]) -> bool:
-    """``url``'s host is one of ``allowed`` or a subdomain of one (Scrapy's rule); no list allows all."""
+    """``url``'s host is one of ``allowed`` or a subdomain of one (Scrapy's rule); an empty list allows
+    nothing. Host names only: what a crawl may fetch is ``sites.scope`` (scheme + host + port)."""
     if not allowed:
-        return True
+        return False
     host = (urlsplit(url).hostname or "").lower()
     return any(host == d or host.endswith("." + d) for d in allowed)
 
 
 def same_host(a: str, b: str) -> bool:
-    return (urlsplit(a).hostname or "").lower() == (urlsplit(b).hostname or "").lower()
+    """Same host, and the same port (or both on their scheme's default: http -> https is one site)."""
+    oa, ob = origin(a), origin(b)
+    if oa is None or ob is None or oa[1] != ob[1]:
+        return False
+    return oa[2] == ob[2] or (oa[2] == DEFAULT_PORTS[oa[0]] and ob[2] == DEFAULT_PORTS[ob[0]])
 
 
 def _points_up(target: str, fetched: str) -> bool:
@@ -96,7 +105,8 @@ def _points_up(target: str, fetched: str) -> bool:
 
 
 def page_url(fetched_url: str, rel_canonical: str | None) -> str:
-    """The URL a fetched page is stored under: its rel=canonical when it stays on the same host.
+    """The URL a fetched page is stored under: its rel=canonical when it stays on the same host and port
+    (a canonical elsewhere would make the KB revisit a URL the crawl's scope never allowed).
 
     A canonical naming the home page or a folder above the page (``/ask/1.html`` -> ``/ask/``) is a
     common template mistake, not a statement that the pages are one: honouring it would fold every

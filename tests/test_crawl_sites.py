@@ -33,7 +33,8 @@ def site_profiles(folder: Path, site: SampleSite, down: DownSite) -> dict[str, s
         text = (PROFILES_DIR / f"{name}.toml").read_text(encoding="utf-8")
         (folder / f"{name}.toml").write_text(f'{text}\nstart_urls = ["{start}/"]\n', encoding="utf-8")
     (folder / "down-city.toml").write_text(
-        f'name = "down-city"\nhosts = ["127.0.0.3"]\nstart_urls = ["{down.url}"]\n', encoding="utf-8"
+        f'name = "down-city"\nhosts = ["127.0.0.3"]\nstart_urls = ["{down.url}"]\nallow_private = true\n',
+        encoding="utf-8",
     )
     return {**os.environ, "KB_PROFILE_DIRS": str(folder)}
 

@@ -12,6 +12,8 @@ installed versions: when an upgrade changes one, the test that names it fails.
 | ``RedisMixin.spider_idle_start_time``, ``max_idle_time``; stat ``scheduler/dequeued/redis`` | ``crawler.shared.spider`` |
 | ``AutoThrottle._response_downloaded``, ``_adjust_delay``, ``mindelay`` / ``maxdelay`` / ``target_concurrency`` | ``crawler.politeness.SiteAutoThrottle`` |
 | ``ScrapyPlaywrightDownloadHandler.abort_request`` (scrapy-playwright) | ``crawler.render_handler.RenderHandler`` |
+| ``CachingHostnameResolver.original_resolver`` and its receiver seam; ``CrawlerProcess.crawlers`` | ``crawler.resolver.GuardedResolver`` |
+| ``OffsiteMiddleware.should_follow`` / ``stats``, ``get_meta_refresh`` | ``crawler.scope``, ``crawler.middlewares`` |
 
 The behaviours are watched in one real crawl (a probe spider in its own process, over loopback, with the
 project's middlewares); the signatures are read with ``inspect``.
@@ -304,3 +306,21 @@ def test_playwright_handler_abort_hook() -> None:
     source = inspect.getsource(ScrapyPlaywrightDownloadHandler)
     assert "self.abort_request(playwright_request)" in source, "scrapy-playwright's abort hook changed"
     assert "self.abort_request: " in source or "self.abort_request =" in source
+
+
+def test_resolver_and_offsite_seams() -> None:
+    """GuardedResolver wraps Scrapy's caching resolver (the check runs after its cache, on every
+    connection); ScopeMiddleware overrides OffsiteMiddleware's policy hook; the redirect check reads meta
+    refresh as MetaRefreshMiddleware does."""
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
+    from scrapy.resolver import CachingHostnameResolver
+    from scrapy.utils.response import get_meta_refresh
+
+    assert "self.original_resolver" in inspect.getsource(CachingHostnameResolver.__init__)
+    source = inspect.getsource(CachingHostnameResolver.resolveHostName)
+    assert "resolutionReceiver.addressResolved" in source and "_CachingResolutionReceiver(" in source
+    assert isinstance(inspect.getattr_static(CrawlerProcess, "crawlers"), property), "CrawlerProcess.crawlers"
+    assert params(OffsiteMiddleware.should_follow) == ["self", "request", "spider"]
+    assert "self.stats = stats" in inspect.getsource(OffsiteMiddleware.__init__)
+    assert params(get_meta_refresh) == ["response", "ignore_tags"]

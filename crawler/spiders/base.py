@@ -7,6 +7,7 @@ when the spider opens.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
@@ -35,6 +36,7 @@ from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed
 
 from crawler.render import render_meta
+from crawler.resolver import refusal
 from crawler.robots import UNAVAILABLE
 from crawler.shared.spider import SharedCrawlSpider
 from extract import extract_page, garbage_reason
@@ -42,7 +44,34 @@ from kb import clock, revisit
 from kb.revisit import KnownPage
 from kb.snapshot import Snapshot
 from sites import profiles
-from sites.urls import canonicalize, in_domains, page_url
+from sites.scope import Scope, is_loopback_name, is_web_url, origin
+from sites.urls import canonicalize, page_url
+
+
+class OutOfScope(ValueError):
+    """A start or sitemap URL the crawler will never fetch (another scheme, no host): one line."""
+
+
+class OneLineRefusal(logging.Filter):
+    """``scrapy crawl discover -a start_url=file:///...`` ends in one line, not asyncio's traceback of the
+    spider's construction: the refusal is the operator's input, not a crawler fault (exit code 1 stays)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], OutOfScope):
+            record.msg, record.args = f"refused: {record.exc_info[1]}", ()
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def web_urls(urls: list[str], what: str) -> list[str]:
+    """``urls`` when every one is http(s) with a host; else :class:`OutOfScope` naming the first that is not.
+
+    ``kb crawl`` checks its own options first; this is the same refusal for ``scrapy crawl`` / scrapyd.
+    """
+    for url in urls:
+        if not is_web_url(url):
+            raise OutOfScope(f"{what} must be an http(s) URL with a host, not {url!r}: nothing else is fetched")
+    return urls
 
 
 def split_urls(value: str | Iterable[str] | None) -> list[str]:
@@ -111,16 +140,25 @@ class KBSpider(SharedCrawlSpider, scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.site_names = split_urls(site)  # one or more profiles (``-a site=a,b`` or ``--site`` repeated)
         self.site_profiles = [profiles.get(name) for name in self.site_names]
-        given = [canonicalize(u) for u in split_urls(start_url)]
+        named = web_urls(split_urls(start_url), "a start URL")
+        given = [canonicalize(u) for u in named]
         self.start_urls_given = list(given)
-        hosts: list[str] = []
+        domains: list[str] = []
         for profile in self.site_profiles:
-            hosts += list(profile.allowed_domains or profile.hosts)
+            domains += list(profile.allowed_domains or profile.hosts)
             # a site starts at its profile's start URLs unless URLs on its hosts were given
             if not any(profile.matches(u) for u in given) and (len(self.site_profiles) > 1 or not given):
                 self.start_urls_given += [canonicalize(u) for u in profile.start_urls]
-        hosts += [urlsplit(u).hostname or "" for u in self.start_urls_given]
-        self.allowed_domains = sorted({h for h in hosts if h})
+        scope_urls = [*self.start_urls_given, *(u for p in self.site_profiles for u in p.sitemaps)]
+        self.scope = Scope.of(scope_urls, domains)  # what this crawl may fetch (sites.scope)
+        # No site and no start URL (a refresh of the whole KB): each known page's own site is its scope.
+        self.per_page_scope = not self.site_profiles and not self.start_urls_given
+        self.allowed_domains = sorted(self.scope.domains | {o[1] for o in self.scope.origins})
+        self._page_scopes: dict[Any, Scope] = {}
+        # Hosts named on the command line as this machine (``--start-url http://127.0.0.1:PORT/``): the
+        # resolver lets them connect to loopback (crawler.resolver); any other private address needs the
+        # site's profile to say ``allow_private = true``.
+        self.loopback_named = {o[1] for u in named if (o := origin(u)) and is_loopback_name(o[1])}
         self._known_arg = known
         self.known: dict[str, KnownPage] = {}
         self.body_hashes: dict[str, str] = {}
@@ -128,15 +166,30 @@ class KBSpider(SharedCrawlSpider, scrapy.Spider):
         # built (the dupefilter would drop them anyway, after the spider middlewares' work).
         self.requested: set[str] = set()
 
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> Any:
+        asyncio_log = logging.getLogger("asyncio")  # where a failed spider construction is reported
+        if not any(isinstance(f, OneLineRefusal) for f in asyncio_log.filters):
+            asyncio_log.addFilter(OneLineRefusal())
+        return super().from_crawler(crawler, *args, **kwargs)
+
     # --- the KB's known pages --------------------------------------------------------------------
 
     def load_known(self) -> None:
+        self._known_from_kb = self._known_arg is None
         if self._known_arg is None:
             from kb.db import session
 
             with session(self.settings.get("KB_DB_URL")) as s:
                 self._known_arg = [k for name in self.site_names or [None] for k in revisit.known_pages(s, site=name)]
-        self.known = {k.url: k for k in self._known_arg if self.in_scope(k.url)}
+        if self.per_page_scope or (self.site_names and self._known_from_kb):
+            # A refresh of the whole KB: every known page, each in its own site's scope. A named site:
+            # the KB's pages of that site, on whatever port they were found (a profile names hosts only).
+            self.known = {k.url: k for k in self._known_arg if is_web_url(k.url)}
+            for url in self.known:
+                self.scope |= self.page_scope(url) if self.per_page_scope else Scope.of([url])
+        else:
+            self.known = {k.url: k for k in self._known_arg if self.in_scope(k.url)}
         self.body_hashes = self._body_hashes()
 
     def _body_hashes(self) -> dict[str, str]:
@@ -167,8 +220,30 @@ class KBSpider(SharedCrawlSpider, scrapy.Spider):
         with session(self.settings.get("KB_DB_URL")) as s:
             return revisit.stored_body(s, digest)
 
-    def in_scope(self, url: str) -> bool:
-        return in_domains(url, self.allowed_domains)
+    def in_scope(self, url: str, page: str | None = None) -> bool:
+        """May the crawl fetch ``url`` (for ``page``: the page a link, redirect or request is for)?
+
+        In a refresh of the whole KB a page's own site is its scope: a known page redirecting to
+        another host is not followed even when that host is another known site.
+        """
+        if self.per_page_scope and page:
+            return self.page_scope(page).allows(url)
+        return self.scope.allows(url)
+
+    def page_scope(self, url: str) -> Scope:
+        """One page's own site: its origin, and its profile's hosts when it has one."""
+        key = origin(url)
+        if key not in self._page_scopes:
+            profile = profiles.for_url(url)
+            self._page_scopes[key] = Scope.of([url], profile.allowed_domains or profile.hosts)
+        return self._page_scopes[key]
+
+    def allows_private(self, host: str) -> bool:
+        """May ``host`` resolve to a loopback / private address (asked by crawler.resolver at connect)?"""
+        if host in self.loopback_named:
+            return True
+        literal = f"[{host}]" if ":" in host else host
+        return profiles.for_url(f"http://{literal}/").allow_private
 
     def request(
         self,
@@ -269,6 +344,9 @@ class KBSpider(SharedCrawlSpider, scrapy.Spider):
         """Every fault becomes an item: the pipeline records it against its URL; no entry is touched."""
         request = failure.request
         kind, detail = failure_kind(failure)
+        # The resolver's refusal surfaces as a failed lookup (of the page, or of its robots.txt first)
+        if kind in ("dns", "robots_unavailable") and (why := refusal(urlsplit(request.url).hostname)):
+            kind, detail = "private_address", f"refused: {why}; allow_private = true in its profile allows it"
         status = failure.value.response.status if failure.check(HttpError) else 0
         url = request.meta.get("page_url") or canonicalize(request.url)
         self.crawler.stats.inc_value(f"kb/error/{kind}")

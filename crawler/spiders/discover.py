@@ -22,6 +22,7 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 
+from crawler.scope import count_drop
 from crawler.spiders.base import KBSpider
 from kb import clock, revisit
 from kb.snapshot import Snapshot
@@ -68,7 +69,7 @@ class DiscoverSpider(KBSpider):
     def __init__(self, *args: Any, no_refresh: bool | str = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.no_refresh = str(no_refresh).lower() in {"1", "true", "yes"}
-        self.links = LinkExtractor(unique=True)  # scope checked by host (allow_domains trips on ports)
+        self.links = LinkExtractor(unique=True)  # scope (scheme + host + port) checked in follow_urls
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.load_known()
@@ -116,22 +117,31 @@ class DiscoverSpider(KBSpider):
             hops = response.meta.get("off_topic_hops", 0) + 1
             if hops > profile.off_topic_hops:
                 return
-        yield from self.follow_urls(stored_links(body, response.url), set(), hops, profile)
+        yield from self.follow_urls(stored_links(body, response.url), set(), hops, profile, page=url)
 
     def follow(
         self, response: TextResponse, related: set[str], hops: int, profile: profiles.Profile
     ) -> Iterable[scrapy.Request]:
         urls = (link.url for link in self.links.extract_links(response))
-        yield from self.follow_urls(urls, related, hops, profile)
+        yield from self.follow_urls(urls, related, hops, profile, page=response.meta.get("page_url"))
 
     def follow_urls(
-        self, urls: Iterable[str], related: set[str], hops: int, profile: profiles.Profile
+        self,
+        urls: Iterable[str],
+        related: set[str],
+        hops: int,
+        profile: profiles.Profile,
+        page: str | None = None,
     ) -> Iterable[scrapy.Request]:
+        """Requests for the links of ``page`` that are in scope; the others are counted (crawler.scope)."""
         for link in urls:
             if not self.budget_left():
                 return
             url = canonicalize(link)
-            if url in self.requested or not self.in_scope(url) or profile.is_ignored(url):
+            if url in self.requested or profile.is_ignored(url):
+                continue
+            if not self.in_scope(url, page):
+                count_drop(self.crawler.stats, url)
                 continue
             if revisit.resting(self.known.get(url), clock.now()):  # a dead link, not due for a check
                 continue

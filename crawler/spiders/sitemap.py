@@ -1,6 +1,9 @@
 """``sitemap``: a site's sitemaps (index files and gzip handled by Scrapy's SitemapSpider), lastmod-aware.
 
 A URL whose ``<lastmod>`` is not after our last fetch of it is skipped: the site says it did not change.
+A ``<loc>`` outside the crawl's scope (another scheme, host or port) is counted and skipped; the first
+requests skip the dupefilter (``dont_filter``), never the scope (crawler.scope, and the redirect check
+for 3xx and meta refresh in crawler.middlewares).
 """
 
 from __future__ import annotations
@@ -14,9 +17,11 @@ import scrapy
 from scrapy.http import Response
 from scrapy.spiders import SitemapSpider as ScrapySitemapSpider
 
+from crawler.scope import count_drop
 from crawler.spiders.base import KBSpider
 from kb import clock
 from kb.snapshot import Snapshot
+from sites.scope import Scope
 from sites.urls import canonicalize
 
 # The sitemap protocol allows 50 MB uncompressed; pages keep DOWNLOAD_MAXSIZE. Also bounds gunzip.
@@ -28,9 +33,10 @@ class SitemapSpider(KBSpider, ScrapySitemapSpider):
 
     def __init__(self, *args: Any, sitemap_url: str | list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from crawler.spiders.base import split_urls
+        from crawler.spiders.base import split_urls, web_urls
 
-        urls = split_urls(sitemap_url)
+        urls = web_urls(split_urls(sitemap_url), "a sitemap URL")
+        self.scope |= Scope.of(urls)  # sitemaps named for this crawl are in its scope; their <loc>s are not
         if not urls:  # each site's profile sitemaps; for a site without, its robots.txt names them
             urls = [u for p in self.site_profiles for u in p.sitemaps]
             urls += sorted(
@@ -58,6 +64,9 @@ class SitemapSpider(KBSpider, ScrapySitemapSpider):
         for entry in entries:
             loc = entry.get("loc")
             if not loc:
+                continue
+            if not self.in_scope(loc):  # another scheme (file:, ftp:), host or port: counted, not fetched
+                count_drop(self.crawler.stats, loc)
                 continue
             known = self.known.get(canonicalize(loc))
             lastmod = entry.get("lastmod")

@@ -73,6 +73,7 @@ def crawl(
     from kb.locks import KBBusy, crawl_lock
     from kb.models import Run
     from sites import profiles
+    from sites.scope import is_web_url
 
     if spider not in SPIDERS:
         fail(f"--spider must be one of {', '.join(SPIDERS)}, not {spider!r}")
@@ -80,8 +81,8 @@ def crawl(
     chosen = [profiles.require(name) for name in sites]  # unknown or broken: one line, exit 2
     urls = list(start_url or [])
     for url in urls:
-        if not url.startswith(("http://", "https://")):
-            fail(f"--start-url must be an http(s) URL, not {url!r}")
+        if not is_web_url(url):  # what the spiders refuse too (sites.scope: no user@host either)
+            fail(f"--start-url must be an http(s) URL with a host, not {url!r}")
     for profile in chosen if spider != "refresh" else []:
         if len(chosen) == 1 and urls:
             break  # one site: the start URLs given are its
@@ -161,6 +162,9 @@ def crawl(
                 f"kb: {lost} fetched pages could not be stored in the KB (store_error): the run failed",
                 highlight=False,
             )
+        dropped = json.loads(run.args or "{}").get("out_of_scope")
+        if dropped:  # links, <loc>s, redirects the crawl's scope refused (README: Security)
+            console.print(f"not fetched, out of scope: {json.dumps(dropped)}", highlight=False)
         if outcome.finish_reason == "shutdown":
             hint = (
                 f"`kb crawl --resume --jobdir {outcome.jobdir} ...` continues it"

@@ -60,6 +60,9 @@ class Profile:
     politeness: dict[str, Any] = field(default_factory=dict)  # Scrapy setting overrides
     render: str = "plain"  # "browser": every page through headless Chromium (schema.RENDER)
     render_patterns: tuple[str, ...] = ()  # regexes on the URL path: only these pages rendered
+    # The site's hosts may resolve to loopback / private addresses (an intranet site, the sample site):
+    # without it such a connection is refused (crawler.resolver, sites.scope.private_reason).
+    allow_private: bool = False
 
     def matches(self, url: str) -> bool:
         return bool(self.hosts) and in_domains(url, self.hosts)

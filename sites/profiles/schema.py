@@ -204,6 +204,7 @@ SCHEMA: dict[str, Check] = {
     "politeness": _politeness,
     "render": _scalar(_render),
     "render_patterns": _strings(_regex),
+    "allow_private": _scalar(_flag),
 }
 
 
