@@ -242,6 +242,9 @@ class KBSpider(SharedCrawlSpider, scrapy.Spider):
         """May ``host`` resolve to a loopback / private address (asked by crawler.resolver at connect)?"""
         if host in self.loopback_named:
             return True
+        if self.per_page_scope and is_loopback_name(host):
+            return True  # a refresh of the whole KB: only known pages' own sites pass the scope, and a
+            # loopback literal among them was named on the command line of the crawl that found it
         literal = f"[{host}]" if ":" in host else host
         return profiles.for_url(f"http://{literal}/").allow_private
 

@@ -36,7 +36,7 @@ class RefreshSpider(KBSpider):
         for known in due:
             if not self.budget_left():
                 break
-            if self.in_scope(known.url) and (
+            if self.in_scope(known.url, page=known.url) and (
                 self.all_pages or known.next_due is None or known.next_due <= clock.now()
             ):
                 # Scrapy pops higher priorities first: keep pages_in_order's order (flagged first).
