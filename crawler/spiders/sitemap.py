@@ -15,7 +15,7 @@ from scrapy.http import Response
 from scrapy.spiders import SitemapSpider as ScrapySitemapSpider
 
 from crawler.spiders.base import KBSpider
-from kb import clock
+from kb import clock, revisit
 from kb.snapshot import Snapshot
 from sites.urls import canonicalize
 
@@ -60,6 +60,8 @@ class SitemapSpider(KBSpider, ScrapySitemapSpider):
             if not loc:
                 continue
             known = self.known.get(canonicalize(loc))
+            if revisit.resting(known, clock.now()):  # a dead link, not due for its next check
+                continue
             lastmod = entry.get("lastmod")
             if known is not None and known.last_fetched and lastmod:
                 try:
