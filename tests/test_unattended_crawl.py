@@ -87,6 +87,7 @@ def dead_site() -> Iterator[DeadLinkSite]:
         yield site
 
 
+@pytest.mark.slow
 def test_dead_links_are_counted_listed_and_not_refetched_every_night(
     dead_site: DeadLinkSite, db_url: str
 ) -> None:
@@ -121,6 +122,7 @@ def test_dead_links_are_counted_listed_and_not_refetched_every_night(
     assert {f"{d:%Y-%m-%d}" for d in nexts} == {"2026-03-23"}
 
 
+@pytest.mark.slow
 def test_a_closed_port_fetched_nothing(db_url: str) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
