@@ -86,6 +86,7 @@ def dead_site() -> Iterator[DeadLinkSite]:
         yield site
 
 
+@pytest.mark.slow
 def test_dead_links_are_counted_listed_and_not_refetched_every_night(
     dead_site: DeadLinkSite, db_url: str
 ) -> None:
@@ -120,6 +121,7 @@ def test_dead_links_are_counted_listed_and_not_refetched_every_night(
     assert {f"{d:%Y-%m-%d}" for d in nexts} == {"2026-03-23"}
 
 
+@pytest.mark.slow
 def test_a_closed_port_fetched_nothing(db_url: str) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -157,3 +159,24 @@ def test_kb_show_prints_a_huge_answer_at_once(db_url: str, tmp_path: Path) -> No
         timeout=30,  # a generous budget: it takes about a second
     )
     assert proc.returncode == 0 and "封顶线 300000 元" in proc.stdout
+
+
+def test_a_dead_link_rests_longer_each_time_it_is_still_dead() -> None:
+    """The recheck interval every spider reads (discover, sitemap, refresh): 7, 14, 28, 56, then 90 days."""
+    from datetime import datetime, timedelta
+
+    from kb.models import Page as PageRow
+    from kb.revisit import KnownPage, resting, schedule_dead
+
+    row = PageRow(url=f"{PORTAL}/gone.html", status="dead", first_seen=datetime(2026, 3, 1))
+    waits = []
+    at = datetime(2026, 3, 1)
+    for _ in range(6):
+        schedule_dead(row, snap(row.url, status=404, at=at))
+        waits.append((row.next_due - at).days)
+        at = row.next_due
+    assert waits == [7, 14, 28, 56, 90, 90]
+    known = KnownPage(row.url, "sample-portal", "dead", None, None, row.next_due, at, False, False)
+    assert resting(known, row.next_due - timedelta(seconds=1)) and not resting(known, row.next_due)
+    alive = KnownPage(row.url, "sample-portal", "ok", None, None, row.next_due, at, False, False)
+    assert not resting(alive, at)

@@ -19,7 +19,7 @@ from scrapy.spiders import SitemapSpider as ScrapySitemapSpider
 
 from crawler.scope import count_drop
 from crawler.spiders.base import KBSpider
-from kb import clock
+from kb import clock, revisit
 from kb.snapshot import Snapshot
 from sites.scope import Scope
 from sites.urls import canonicalize
@@ -69,6 +69,8 @@ class SitemapSpider(KBSpider, ScrapySitemapSpider):
                 count_drop(self.crawler.stats, loc)
                 continue
             known = self.known.get(canonicalize(loc))
+            if revisit.resting(known, clock.now()):  # a dead link, not due for its next check
+                continue
             lastmod = entry.get("lastmod")
             if known is not None and known.last_fetched and lastmod:
                 try:
