@@ -81,7 +81,7 @@ def run_step(args: list[str], env: dict[str, str]) -> dict[str, Any]:
     return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024}
 
 
-def night(n: int, sample: int, backend: str, folder: Path) -> dict[str, dict[str, Any]]:
+def night(n: int, sample: int, backend: str, folder: Path, only: list[str]) -> dict[str, dict[str, Any]]:
     cached = synthetic_kb.cached(n, backend)
     url = synthetic_kb.working_copy(cached, f"night-{n}")
     env = {**os.environ, "KB_NOW": NOW, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
@@ -97,6 +97,8 @@ def night(n: int, sample: int, backend: str, folder: Path) -> dict[str, dict[str
     }  # fmt: skip
     results = {}
     for name, args in steps.items():
+        if only and not any(name.startswith(o) for o in only):
+            continue
         results[name] = run_step(args, env)
         r = results[name]
         print(
@@ -112,11 +114,12 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--sample", type=int, default=1000)
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--steps", nargs="*", default=[], help="only the steps whose names start so")
     args = parser.parse_args(argv)
     folder = synthetic_kb.CACHE / "nightly-out"
     folder.mkdir(parents=True, exist_ok=True)
     print(f"nightly steps, {args.backend}, {args.sample} pages ingested per night, KB_NOW={NOW}")
-    table = {n: night(n, args.sample, args.backend, folder) for n in args.sizes}
+    table = {n: night(n, args.sample, args.backend, folder, args.steps) for n in args.sizes}
     print(
         "\n| step | "
         + " | ".join(f"{n:,}: CPU s (wall) / peak RSS" for n in args.sizes)
