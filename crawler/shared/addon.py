@@ -35,7 +35,9 @@ def redis_settings(url: str, job: str, *, idle_timeout: int = IDLE_TIMEOUT) -> d
     return {
         "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
         "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
-        "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
+        # JSON, never pickles: whoever can write to the Redis must not run code in the workers
+        "SCHEDULER_QUEUE_CLASS": "crawler.shared.queue.JsonPriorityQueue",
+        "SCHEDULER_SERIALIZER": "crawler.shared.codec",
         # scrapy-redis %-formats these with the spider name: escape a % in the prefix
         "SCHEDULER_QUEUE_KEY": crawl.requests_key.replace("%", "%%"),
         "SCHEDULER_DUPEFILTER_KEY": crawl.dupefilter_key.replace("%", "%%"),
