@@ -54,6 +54,11 @@ RETRY_AFTER_MAX = 120.0  # s: a longer Retry-After is not waited for (the fetch 
 # Statuses the spiders must see (not the HttpError errback): revalidation and disappearance.
 HTTPERROR_ALLOWED_CODES = [304, 404, 410]
 DEPTH_LIMIT = 12
+# Bounded work per page and per site, whatever a site sends (each cap is counted when it bites):
+KB_MAX_LINKS_PER_PAGE = 2000  # links read from one page (kb/links_capped)
+KB_MAX_SITEMAP_URLS = 50_000  # page URLs taken from one sitemap file, the protocol's own limit (kb/sitemap_capped)
+KB_MAX_SITEMAPS = 1000  # sitemap files (index fan-out, robots.txt lines) fetched by one crawl (kb/sitemaps_capped)
+KB_SITE_MAX_PAGES = 20_000  # pages per site and crawl unless its profile says max_pages (kb/page_budget/<site>)
 DEPTH_PRIORITY = 0
 
 # Our own validators, not Scrapy's cache: HTTPCACHE stays off (see issue 7: it hides revalidation).
