@@ -77,7 +77,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.OffDomainRedirectMiddleware": 650,
 }
 # `-s KB_REDIS_URL=redis://...` (scrapy crawl, scrapyd) makes this crawl one worker of a shared one.
-ADDONS = {"crawler.shared.addon.RedisAddon": 0}
+# Passwords in URLs (KB_DB_URL, REDIS_URL) never reach the log (crawler.masking).
+ADDONS = {"crawler.shared.addon.RedisAddon": 0, "crawler.masking.MaskSecretsAddon": -10}
 ITEM_PIPELINES = {"crawler.pipelines.KBPipeline": 300}
 EXTENSIONS = {
     "crawler.extensions.Progress": 500,

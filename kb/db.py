@@ -20,6 +20,8 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
+from sites.urls import mask_secrets, mask_url
+
 DEFAULT_URL = "sqlite:///kb.sqlite"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -66,7 +68,7 @@ def get_engine(url: str | None = None) -> Engine:
             if path and path != ":memory:":
                 parent = Path(path).parent
                 if not parent.exists():
-                    raise DatabaseError(f"cannot open {url}: folder {parent} does not exist")
+                    raise DatabaseError(f"cannot open {mask_url(url)}: folder {parent} does not exist")
             engine = create_engine(url, connect_args={"timeout": 30})
             event.listen(engine, "connect", _sqlite_pragmas)
         else:
@@ -75,7 +77,7 @@ def get_engine(url: str | None = None) -> Engine:
     except DatabaseError:
         raise
     except Exception as exc:  # any driver error: one clear line for the CLI
-        raise DatabaseError(f"cannot open {url}: {str(exc).splitlines()[0]}") from exc
+        raise DatabaseError(mask_secrets(f"cannot open {url}: {str(exc).splitlines()[0]}")) from exc
     return engine
 
 

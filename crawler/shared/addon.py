@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crawler import settings as project
 from crawler.robots import MIDDLEWARES as ROBOTS_MIDDLEWARES
 from crawler.shared.join import join_crawl, spider_job
 
@@ -51,7 +52,7 @@ def redis_settings(url: str, job: str, *, idle_timeout: int = IDLE_TIMEOUT) -> d
         "REDIS_URL": url,
         "KB_REDIS_URL": url,
         "KB_REDIS_CRAWL": crawl,
-        "ADDONS": {"crawler.shared.addon.RedisAddon": 0},
+        "ADDONS": dict(project.ADDONS),  # this add-on, and the log masking of REDIS_URL's password
     }
 
 

@@ -12,7 +12,7 @@ import pickle
 from pathlib import Path
 
 import pytest
-from test_scaleout import fetched, start_worker
+from tests.test_scaleout import fetched, start_worker
 
 from sample_site.server import SampleSite
 
