@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterable
+from functools import partial
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -23,7 +24,7 @@ from lxml import etree
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS
 
-from crawler.spiders.base import KBSpider
+from crawler.spiders.base import KBSpider, off_reactor
 from kb.snapshot import Snapshot
 from sites import profiles
 from sites.urls import canonicalize
@@ -98,21 +99,22 @@ class DiscoverSpider(KBSpider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.load_known()
         for url in self.start_urls_given:
-            if self.budget_left():
+            if self.budget_left(url):
                 yield self.request(url, priority=LISTING_PRIORITY)
         if not self.no_refresh:
             for url in self.known:
                 if not self.budget_left():
                     break
-                if url not in self.start_urls_given:
+                if url not in self.start_urls_given and self.budget_left(url):
                     yield self.request(url)
 
-    def parse(self, response: Response) -> Iterable[Snapshot | scrapy.Request]:
-        item, page = self.response_item(response)
+    async def parse(self, response: Response) -> AsyncIterator[Snapshot | scrapy.Request]:
+        item, page = await self.response_item(response)
         if item is not None:
             yield item
         if response.status == 304:
-            yield from self.follow_stored(response)
+            for request in await self.follow_stored(response):
+                yield request
             return
         if page is None or not isinstance(response, TextResponse):
             return
@@ -125,34 +127,30 @@ class DiscoverSpider(KBSpider):
         else:
             hops = 0
         related = {canonicalize(r["url"]) for r in page.related if r.get("url")}
-        yield from self.follow(response, related, hops, profile)
+        urls = await self.links_of(response.body, response.url, response.encoding)
+        for request in self.follow_urls(urls, related, hops, profile):
+            yield request
 
-    def follow_stored(self, response: Response) -> Iterable[scrapy.Request]:
+    async def follow_stored(self, response: Response) -> list[scrapy.Request]:
         """The links of a page that answered 304, from the body the KB keeps for it."""
         url = response.meta.get("page_url") or canonicalize(response.url)
         known = self.known.get(url)
         body = self.stored_body(url)
         if known is None or body is None:
-            return
+            return []
         profile = self.profile_for(response.url)
         hops = 0
         if known.status == "off_topic":
             hops = response.meta.get("off_topic_hops", 0) + 1
             if hops > profile.off_topic_hops:
-                return
-        yield from self.follow_urls(self.links_of(body, response.url), set(), hops, profile)
+                return []
+        return list(self.follow_urls(await self.links_of(body, response.url), set(), hops, profile))
 
-    def follow(
-        self, response: TextResponse, related: set[str], hops: int, profile: profiles.Profile
-    ) -> Iterable[scrapy.Request]:
-        urls = self.links_of(response.body, response.url, response.encoding)
-        yield from self.follow_urls(urls, related, hops, profile)
-
-    def links_of(self, body: bytes, url: str, encoding: str | None = None) -> list[str]:
-        """A page's links, at most KB_MAX_LINKS_PER_PAGE of them: a page of 150k links must not cost minutes.
-        A page cut short is counted (``kb/links_capped``)."""
+    async def links_of(self, body: bytes, url: str, encoding: str | None = None) -> list[str]:
+        """A page's links (parsed on a worker thread), at most KB_MAX_LINKS_PER_PAGE of them: a page of
+        150k links must not cost minutes. A page cut short is counted (``kb/links_capped``)."""
         limit = self.settings.getint("KB_MAX_LINKS_PER_PAGE", 0)
-        urls, capped = page_links(body, url, limit=limit, encoding=encoding)
+        urls, capped = await off_reactor(partial(page_links, limit=limit, encoding=encoding), body, url)
         if capped:
             self.crawler.stats.inc_value("kb/links_capped")
             self.logger.info("%s: only its first %d links are followed (KB_MAX_LINKS_PER_PAGE)", url, limit)
@@ -166,6 +164,8 @@ class DiscoverSpider(KBSpider):
                 return
             url = canonicalize(link)
             if url in self.requested or not self.in_scope(url) or profile.is_ignored(url):
+                continue
+            if not self.budget_left(url):
                 continue
             priority = 0
             if url in related:

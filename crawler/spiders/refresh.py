@@ -6,7 +6,7 @@ extraction and only moves last-seen; a 404/410 counts toward gone; a fault never
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import scrapy
@@ -30,11 +30,13 @@ class RefreshSpider(KBSpider):
         for rank, known in enumerate(self.known.values()):
             if not self.budget_left():
                 break
+            if not self.budget_left(known.url):
+                continue
             if self.all_pages or known.next_due is None or known.next_due <= now:
                 # Scrapy pops higher priorities first: keep known_pages' order (flagged first).
                 yield self.request(known.url, priority=-rank)
 
-    def parse(self, response: Response) -> Iterable[Snapshot]:
-        item, _page = self.response_item(response)
+    async def parse(self, response: Response) -> AsyncIterator[Snapshot]:
+        item, _page = await self.response_item(response)
         if item is not None:
             yield item

@@ -12,9 +12,9 @@ import pickle
 from pathlib import Path
 
 import pytest
-from tests.test_scaleout import fetched, start_worker
 
 from sample_site.server import SampleSite
+from tests.test_scaleout import fetched, start_worker
 
 pytestmark = pytest.mark.redis
 
