@@ -55,10 +55,14 @@ RETRY_AFTER_MAX = 120.0  # s: a longer Retry-After is not waited for (the fetch 
 HTTPERROR_ALLOWED_CODES = [304, 404, 410]
 DEPTH_LIMIT = 12
 # Bounded work per page and per site, whatever a site sends (each cap is counted when it bites):
-KB_MAX_LINKS_PER_PAGE = 2000  # links read from one page (kb/links_capped)
-KB_MAX_SITEMAP_URLS = 50_000  # page URLs taken from one sitemap file, the protocol's own limit (kb/sitemap_capped)
-KB_MAX_SITEMAPS = 1000  # sitemap files (index fan-out, robots.txt lines) fetched by one crawl (kb/sitemaps_capped)
-KB_SITE_MAX_PAGES = 20_000  # pages per site and crawl unless its profile says max_pages (kb/page_budget/<site>)
+# the environment variable of the same name (or scrapy crawl -s NAME=N) sets each; 0 is no cap.
+KB_MAX_LINKS_PER_PAGE = int(os.environ.get("KB_MAX_LINKS_PER_PAGE", 2000))  # links read from a page (kb/links_capped)
+# page URLs taken from one sitemap file, the protocol's own limit (kb/sitemap_capped)
+KB_MAX_SITEMAP_URLS = int(os.environ.get("KB_MAX_SITEMAP_URLS", 50_000))
+# sitemap files (index fan-out, robots.txt lines) one crawl fetches (kb/sitemaps_capped)
+KB_MAX_SITEMAPS = int(os.environ.get("KB_MAX_SITEMAPS", 1000))
+# pages per site and crawl unless its profile says max_pages (kb/page_budget/<site>, the run's sites table)
+KB_SITE_MAX_PAGES = int(os.environ.get("KB_SITE_MAX_PAGES", 20_000))
 DEPTH_PRIORITY = 0
 
 # Our own validators, not Scrapy's cache: HTTPCACHE stays off (see issue 7: it hides revalidation).
