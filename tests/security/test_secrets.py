@@ -77,13 +77,15 @@ def test_kb_db_upgrade_names_the_database_without_its_password(pg_url: str) -> N
 
 @pytest.fixture
 def redis_user(redis_url: str) -> Iterator[str]:
-    """A Redis URL with a user and password (an ACL user made for the test, removed afterwards)."""
+    """A Redis URL with a user and password: an ACL user made for the test (removed afterwards), limited
+    as the README advises to the crawl's keys and without the dangerous commands."""
     import redis
 
     client = redis.Redis.from_url(redis_url)
     name = f"kbtest-{uuid.uuid4().hex[:8]}"
+    keys = f"~{os.environ['KB_REDIS_PREFIX']}:*"
     try:
-        client.execute_command("ACL", "SETUSER", name, "on", f">{SECRET}", "~*", "&*", "+@all")
+        client.execute_command("ACL", "SETUSER", name, "on", f">{SECRET}", keys, "&*", "+@all", "-@dangerous")
     except redis.ResponseError as exc:  # Redis < 6: no ACL users
         pytest.skip(f"this Redis has no ACL users: {exc}")
     try:
@@ -106,6 +108,7 @@ def test_a_shared_crawl_logs_nothing_of_its_passwords(tmp_path, pg_url: str, red
     assert done.returncode == 0, out[-3000:]
     assert "Overridden settings" in out and "shared crawl" in out, out[-3000:]  # the log we look into is there
     assert SECRET not in out, [line for line in out.splitlines() if SECRET in line][:5]
+    assert "NOPERM" not in out  # the README's ACL (the crawl's keys, no dangerous commands) is enough
 
 
 def test_a_log_line_that_quotes_a_url_is_masked_whatever_writes_it(caplog: pytest.LogCaptureFixture) -> None:
