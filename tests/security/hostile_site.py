@@ -24,7 +24,7 @@ HOST = "127.0.0.1"
 LINKS = 5000
 SITEMAP_URLS = 300
 INDEX_CHILDREN = 20
-SMALL = 200
+SMALL = 100
 PARA = "<p>参保人员在定点医疗机构住院发生的符合规定的医疗费用，按照规定比例报销，起付标准以上部分由统筹基金支付。</p>"
 
 

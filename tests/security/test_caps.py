@@ -90,7 +90,7 @@ def test_a_site_stops_at_its_page_budget_and_the_run_says_so(tmp_path: Path, db_
 
 
 def test_extraction_runs_off_the_reactor_so_other_pages_are_fetched_meanwhile(db_url: str) -> None:
-    """Attack: a page that takes seconds to extract (3 MB of answer) must not stall every other download."""
+    """Attack: a page that takes seconds to extract (3 MB of answer, 5 s) must not stall every other download."""
     from crawler.spiders.discover import DiscoverSpider
     from crawler.spiders.refresh import RefreshSpider
     from crawler.spiders.sitemap import SitemapSpider
@@ -100,7 +100,10 @@ def test_extraction_runs_off_the_reactor_so_other_pages_are_fetched_meanwhile(db
     with HostileSite(latency=0.3) as site:
         out = kb_crawl(db_url, "--no-refresh", "--start-url", site.url("/heavy-start.html"))
         heavy = next(t for t, p in site.requests if p == "/heavy.html")
-        meanwhile = [p for t, p in site.requests if p.startswith("/s/") and heavy + 0.5 < t < heavy + 1.5]
-        small = site.paths("/s/")
-    assert len(small) == 200, out[-3000:]
-    assert meanwhile, "no page was fetched while the heavy page was being extracted"
+        small = [t for t, p in site.requests if p.startswith("/s/")]
+    assert len(small) == 100, out[-3000:]
+    assert small[0] < heavy < small[-1] - 2, "the heavy page must come while small ones are still to fetch"
+    # Small pages answer in 0.3 s, 8 at a time: they keep coming while the heavy page is extracted (the
+    # longest pause, measured: 0.75 s); extraction on the reactor thread stopped them for 9 s.
+    pause = max(b - a for a, b in zip(small, small[1:], strict=False))
+    assert pause < 2.5, f"no page was fetched for {pause:.1f} s: the heavy page stalled the crawl"
