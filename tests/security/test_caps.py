@@ -8,6 +8,7 @@ Real `kb crawl` runs against a hostile loopback site (hostile_site.py) and the s
 from __future__ import annotations
 
 import inspect
+import json
 import os
 import re
 import subprocess
@@ -87,6 +88,11 @@ def test_a_site_stops_at_its_page_budget_and_the_run_says_so(tmp_path: Path, db_
         row = next(r for r in runs.run_sites(s, run.id) if r.site == "sample-portal")
     assert row.reason and "page budget reached (3 pages)" in row.reason, (row.status, row.reason)
     assert "page budget reached" in out  # the crawl's own table / log says it too
+    report = subprocess.run(
+        [sys.executable, "-m", "kb", "report", "--format", "json", "--db", db_url], capture_output=True, text=True
+    )
+    sites = {s["site"]: s for run in json.loads(report.stdout)["runs"] for s in run["sites"]}
+    assert "page budget reached (3 pages)" in sites["sample-portal"]["reason"]  # the editors' report too
 
 
 def test_extraction_runs_off_the_reactor_so_other_pages_are_fetched_meanwhile(db_url: str) -> None:
