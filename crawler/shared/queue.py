@@ -18,6 +18,7 @@ from crawler.shared.codec import BadEntry, request_from_data
 log = logging.getLogger(__name__)
 
 REJECTED = "shared/rejected"  # the stat: queue entries dropped as not a request of this crawl
+SKIP_AT_MOST = 100  # refused entries dropped in one pop: a queue full of junk must not hold the reactor
 
 
 def reject(spider: Any, key: str, error: BadEntry) -> None:
@@ -45,8 +46,9 @@ class JsonPriorityQueue(PriorityQueue):
             return None
 
     def pop(self, timeout: int = 0) -> Request | None:
-        """The next valid request; refused entries on the way are dropped (so one cannot hide the rest)."""
-        while True:
+        """The next valid request; refused entries on the way are dropped (so one cannot hide the rest), at
+        most SKIP_AT_MOST of them per call (the engine asks again soon)."""
+        for _ in range(SKIP_AT_MOST):
             pipe = self.server.pipeline()
             pipe.multi()
             pipe.zrange(self.key, 0, 0).zremrangebyrank(self.key, 0, 0)
@@ -56,3 +58,4 @@ class JsonPriorityQueue(PriorityQueue):
             request = self._decode_request(results[0])
             if request is not None:
                 return request
+        return None

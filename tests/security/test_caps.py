@@ -95,6 +95,16 @@ def test_a_site_stops_at_its_page_budget_and_the_run_says_so(tmp_path: Path, db_
     assert "page budget reached (3 pages)" in sites["sample-portal"]["reason"]  # the editors' report too
 
 
+def test_the_crawl_wide_page_budget_applies_to_a_site_without_its_own(db_url: str) -> None:
+    """Attack: the same, for a site whose profile sets no max_pages: KB_SITE_MAX_PAGES bounds it."""
+    with SampleSite(latency=0.0) as site:
+        portal_url = next(u for u in site.start_urls if "127.0.0.1" in u)
+        out = kb_crawl(db_url, "--start-url", portal_url, env={"KB_SITE_MAX_PAGES": "2"})
+        pages = [r["path"] for r in site.requests if r["path"] != "/robots.txt"]
+    assert len(pages) == 2, (pages, out[-3000:])
+    assert stat(out, "kb/page_budget/sample-portal") == 2
+
+
 def test_extraction_runs_off_the_reactor_so_other_pages_are_fetched_meanwhile(db_url: str) -> None:
     """Attack: a page that takes seconds to extract (3 MB of answer, 5 s) must not stall every other download."""
     from crawler.spiders.discover import DiscoverSpider
