@@ -10,6 +10,7 @@ ever removed: its folders carry a ``kb-jobdir`` mark; a non-empty folder without
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import shutil
 from collections.abc import Callable, Sequence
@@ -210,6 +211,10 @@ def launch_crawl(
     crawler = process.create_crawler(spider)
     kwargs: dict[str, Any] = {"start_url": list(start_urls), "site": sites, **(spider_args or {})}
     process.crawl(crawler, **kwargs)
+    # The start-up heap (Scrapy, trafilatura, scipy: ~200 MB of module objects) out of the collector's
+    # sight: a full collection inside the crawl then walks only the crawl's own objects, instead of
+    # stalling the reactor for ~0.4 s each time (measured: every download waits that long).
+    gc.freeze()
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
     reason = str(stats.get("finish_reason", ""))

@@ -138,7 +138,8 @@ class KBPipeline:
             s.commit()
             if self.owns_run:
                 status = "interrupted" if reason == "shutdown" else None
-                sites = run_sites.finish(s, self.run_id, interrupted=status == "interrupted")
+                budget = getattr(spider, "budget_reached", None)  # sites cut short by their page budget
+                sites = run_sites.finish(s, self.run_id, interrupted=status == "interrupted", budget_reached=budget)
                 if status is None and nothing_to_do(run, self.crawler.stats.get_stats()):
                     status = "ok"  # a refresh with nothing due, a sitemap with nothing new: a quiet night
                 # several sites: the run fails only when all did (each failed one is marked in its row)

@@ -55,6 +55,15 @@ RETRY_AFTER_MAX = 120.0  # s: a longer Retry-After is not waited for (the fetch 
 # Statuses the spiders must see (not the HttpError errback): revalidation and disappearance.
 HTTPERROR_ALLOWED_CODES = [304, 404, 410]
 DEPTH_LIMIT = 12
+# Bounded work per page and per site, whatever a site sends (each cap is counted when it bites):
+# the environment variable of the same name (or scrapy crawl -s NAME=N) sets each; 0 is no cap.
+KB_MAX_LINKS_PER_PAGE = int(os.environ.get("KB_MAX_LINKS_PER_PAGE", 2000))  # links read from a page (kb/links_capped)
+# page URLs taken from one sitemap file, the protocol's own limit (kb/sitemap_capped)
+KB_MAX_SITEMAP_URLS = int(os.environ.get("KB_MAX_SITEMAP_URLS", 50_000))
+# sitemap files (index fan-out, robots.txt lines) one crawl fetches (kb/sitemaps_capped)
+KB_MAX_SITEMAPS = int(os.environ.get("KB_MAX_SITEMAPS", 1000))
+# pages per site and crawl unless its profile says max_pages (kb/page_budget/<site>, the run's sites table)
+KB_SITE_MAX_PAGES = int(os.environ.get("KB_SITE_MAX_PAGES", 20_000))
 DEPTH_PRIORITY = 0
 
 # Our own validators, not Scrapy's cache: HTTPCACHE stays off (see issue 7: it hides revalidation).
@@ -84,7 +93,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.OffDomainRedirectMiddleware": 650,
 }
 # `-s KB_REDIS_URL=redis://...` (scrapy crawl, scrapyd) makes this crawl one worker of a shared one.
-ADDONS = {"crawler.shared.addon.RedisAddon": 0}
+# Passwords in URLs (KB_DB_URL, REDIS_URL) never reach the log (crawler.masking).
+ADDONS = {"crawler.shared.addon.RedisAddon": 0, "crawler.masking.MaskSecretsAddon": -10}
 ITEM_PIPELINES = {"crawler.pipelines.KBPipeline": 300}
 EXTENSIONS = {
     "crawler.extensions.Progress": 500,

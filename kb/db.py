@@ -28,6 +28,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
+from sites.urls import mask_secrets, mask_url
+
 DEFAULT_URL = "sqlite:///kb.sqlite"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -112,9 +114,9 @@ def _open(url: str, create: bool) -> Engine:
         if url.startswith("sqlite"):
             if path is not None:
                 if not path.parent.exists():
-                    raise DatabaseError(f"cannot open {url}: folder {path.parent} does not exist")
+                    raise DatabaseError(f"cannot open {mask_url(url)}: folder {path.parent} does not exist")
                 if not create and not path.is_file():
-                    raise DatabaseError(f"no KB at {url} (`kb crawl` or `kb db upgrade` creates one)")
+                    raise DatabaseError(f"no KB at {mask_url(url)} (`kb crawl` or `kb db upgrade` creates one)")
             engine = create_engine(url, connect_args={"timeout": busy_timeout_ms() / 1000})
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "begin", _sqlite_begin)
@@ -124,7 +126,7 @@ def _open(url: str, create: bool) -> Engine:
     except DatabaseError:
         raise
     except Exception as exc:  # any driver error: one clear line for the CLI
-        raise DatabaseError(f"cannot open {url}: {str(exc).splitlines()[0]}") from exc
+        raise DatabaseError(mask_secrets(f"cannot open {url}: {str(exc).splitlines()[0]}")) from exc
     return engine
 
 
@@ -138,7 +140,7 @@ def upgrade(engine: Engine, url: str, *, create: bool = True) -> None:
     if current == head:
         return
     if current is None and not create:
-        raise DatabaseError(f"no KB at {url} (`kb crawl` or `kb db upgrade` creates one)")
+        raise DatabaseError(f"no KB at {mask_url(url)} (`kb crawl` or `kb db upgrade` creates one)")
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":  # workers starting together on an empty KB: one migrates
             conn.execute(text("SELECT pg_advisory_xact_lock(7160551911)"))
@@ -156,7 +158,7 @@ def check_writable(url: str) -> None:
             conn.execute(text("UPDATE alembic_version SET version_num = version_num"))
             tx.rollback()
     except DBAPIError as exc:
-        raise DatabaseError(f"cannot write the KB at {url}: {str(exc.orig).splitlines()[0]}") from exc
+        raise DatabaseError(mask_secrets(f"cannot write the KB at {url}: {str(exc.orig).splitlines()[0]}")) from exc
 
 
 @contextmanager

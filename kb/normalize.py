@@ -25,7 +25,7 @@ _DEFER = re.compile(
 # Counters and stamps: 阅读 1,234 / 1234人看过 / 点赞 12 / 发布时间:2024-01-02 10:00 / 更新于 2024年1月2日.
 _COUNTER = re.compile(
     r"(?:(?:阅读|浏览|点赞|收藏|评论|分享|回答|关注)(?:量|数|次数)?[ \t]*[:]?[ \t]*[\d,.]+[ \t]*[万wk]?\+?)"
-    r"|(?:[\d,.]+[ \t]*[万wk]?\+?[ \t]*(?:人|次)(?:阅读|浏览|看过|觉得有用|点赞|收藏|回答))"
+    r"|(?:(?<![\d,.])[\d,.]+[ \t]*[万wk]?\+?[ \t]*(?:人|次)(?:阅读|浏览|看过|觉得有用|点赞|收藏|回答))"
 )
 _CLOCK = r"(?:[ \t]*\d{1,2}:\d{2}(?::\d{2})?)?"
 _DATE = rf"\d{{4}}[ \t]*(?:[-/.年][ \t]*\d{{1,2}}[ \t]*(?:[-/.月][ \t]*\d{{1,2}}[ \t]*日?)?){_CLOCK}"
@@ -39,7 +39,9 @@ _STAMP = re.compile(
     re.M,
 )
 _CJK_OR_PUNCT = r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef,.;:!?()\[\]、。]"
-_SPACE_AROUND_CJK = re.compile(rf"(?<={_CJK_OR_PUNCT})[ \t]+|[ \t]+(?={_CJK_OR_PUNCT})")
+# A run of spaces is matched from its start only ((?<![ \t]) and (?<![\d,.]) below): the same matches in
+# linear time on a hostile run (tests/security/test_regex_budget.py).
+_SPACE_AROUND_CJK = re.compile(rf"(?<={_CJK_OR_PUNCT})[ \t]+|(?<![ \t])[ \t]+(?={_CJK_OR_PUNCT})")
 _SPACES = re.compile(r"[ \t\u00a0\u200b\ufeff]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 
@@ -140,9 +142,9 @@ def content_hash(question: str, answer: str, *, disclaimer: bool = False) -> str
 _NUMBER = r"\d+(?:,\d{3})*(?:\.\d+)?"
 _NUMBERS = re.compile(
     rf"(?<![\d.])(?P<year>(?:19|20)\d{{2}})\s*(?=年(?!龄|纪))"
-    rf"|(?P<pct>{_NUMBER})\s*%"
+    rf"|(?<!\d)(?P<pct>{_NUMBER})\s*%"
     rf"|百分之(?P<cnpct>[零一二三四五六七八九十百点]+)"
-    rf"|(?P<amount>{_NUMBER})\s*(?P<unit>[万千百亿]?元)"
+    rf"|(?<!\d)(?P<amount>{_NUMBER})\s*(?P<unit>[万千百亿]?元)"
 )
 
 

@@ -11,7 +11,7 @@ judges each site for the template-change alarm (``kb.suspect.close``).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from sqlmodel import Session
 
@@ -56,18 +56,28 @@ def start(session: Session, run_id: int, sites: Iterable[str]) -> None:
         runs.mark_site(session, run_id, site, "running")
 
 
-def finish(session: Session, run_id: int, *, interrupted: bool = False) -> list[RunSite]:
+def finish(
+    session: Session, run_id: int, *, interrupted: bool = False, budget_reached: Mapping[str, int] | None = None
+) -> list[RunSite]:
     """Judge and record every site of the run; commit. A run stopped before its end leaves its sites
-    ``interrupted``: what they did not fetch says nothing about them."""
-    rows = runs.run_sites(session, run_id)
+    ``interrupted``: what they did not fetch says nothing about them. A site that had its page budget
+    (``budget_reached``: site -> pages) says so in its reason: it was cut short, not finished."""
+    rows, budget = runs.run_sites(session, run_id), budget_reached or {}
     for row in rows:
         session.refresh(row)
         status, reason = ("interrupted", None) if interrupted else judge(row)
+        if row.site in budget:
+            reason = "; ".join(filter(None, [reason, budget_note(budget[row.site])]))
         runs.mark_site(session, run_id, row.site, status, reason)
     session.commit()
     if not interrupted:  # a whole night's changes: a redesign or a broken extraction holds them back
         suspect.close(session, run_id)
     return runs.run_sites(session, run_id)
+
+
+def budget_note(pages: int) -> str:
+    """The reason a site was cut short by its page budget (profile ``max_pages``, KB_SITE_MAX_PAGES)."""
+    return f"page budget reached ({pages} pages)"
 
 
 def run_status(rows: Sequence[RunSite]) -> str | None:

@@ -121,3 +121,23 @@ def page_url(fetched_url: str, rel_canonical: str | None) -> str:
         ):
             return canonicalize(target)
     return canonicalize(fetched_url)
+
+
+# --- secrets in URLs: what the program prints or logs never carries a password -------------------------
+
+# scheme://user:password@host (the user may be empty: redis://:password@host; the password runs to the
+# last @ of the authority, so an unescaped @ in it is masked too), and ?password=... in a
+# query. A scheme is matched from its start only (the lookbehind): linear on any text.
+_URL_PASSWORD = re.compile(r"(?<![A-Za-z0-9+.\-])([A-Za-z][A-Za-z0-9+.\-]*://[^/:@\s]*):[^/\s]+@")
+_QUERY_PASSWORD = re.compile(r"(?<![A-Za-z0-9_])((?:password|passwd|pwd)=)[^&\s'\"]+", re.I)
+MASK = "***"
+
+
+def mask_secrets(text: str) -> str:
+    """``text`` with the password of every URL in it replaced by ``***`` (``redis://:***@host``)."""
+    return _QUERY_PASSWORD.sub(rf"\1{MASK}", _URL_PASSWORD.sub(rf"\1:{MASK}@", text))
+
+
+def mask_url(url: str) -> str:
+    """One URL as it may be shown: its password masked (the same rule as :func:`mask_secrets`)."""
+    return mask_secrets(url)

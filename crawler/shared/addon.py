@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crawler import settings as project
 from crawler.robots import MIDDLEWARES as ROBOTS_MIDDLEWARES
 from crawler.shared.join import join_crawl, spider_job
 
@@ -35,7 +36,9 @@ def redis_settings(url: str, job: str, *, idle_timeout: int = IDLE_TIMEOUT) -> d
     return {
         "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
         "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
-        "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
+        # JSON, never pickles: whoever can write to the Redis must not run code in the workers
+        "SCHEDULER_QUEUE_CLASS": "crawler.shared.queue.JsonPriorityQueue",
+        "SCHEDULER_SERIALIZER": "crawler.shared.codec",
         # scrapy-redis %-formats these with the spider name: escape a % in the prefix
         "SCHEDULER_QUEUE_KEY": crawl.requests_key.replace("%", "%%"),
         "SCHEDULER_DUPEFILTER_KEY": crawl.dupefilter_key.replace("%", "%%"),
@@ -49,7 +52,7 @@ def redis_settings(url: str, job: str, *, idle_timeout: int = IDLE_TIMEOUT) -> d
         "REDIS_URL": url,
         "KB_REDIS_URL": url,
         "KB_REDIS_CRAWL": crawl,
-        "ADDONS": {"crawler.shared.addon.RedisAddon": 0},
+        "ADDONS": dict(project.ADDONS),  # this add-on, and the log masking of REDIS_URL's password
     }
 
 

@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from sites.urls import mask_secrets
+
 DEFAULT_PREFIX = "yibao-kb"
 WORKER_TTL = 30  # s: a worker (and a crawl id) not heard of for this long is gone
 ORPHAN_TTL = 24 * 3600  # s: the keys of a crawl whose workers all died are dropped after this
@@ -93,7 +95,7 @@ def connect(url: str) -> Any:
     try:
         client.ping()
     except (redis.RedisError, OSError, ValueError) as exc:
-        raise RedisUnavailable(f"cannot reach Redis at {url}: {exc}") from exc
+        raise RedisUnavailable(mask_secrets(f"cannot reach Redis at {url}: {exc}")) from exc
     return client
 
 

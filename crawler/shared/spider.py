@@ -14,10 +14,10 @@ from typing import Any
 
 from scrapy import Request
 from scrapy.exceptions import DontCloseSpider
-from scrapy.utils.request import request_from_dict
 from scrapy_redis.spiders import RedisMixin
 
 from crawler.shared import codec
+from crawler.shared.queue import reject
 from crawler.shared.workers import HEARTBEAT, busy_elsewhere, wake
 
 
@@ -30,8 +30,13 @@ class SharedCrawlSpider(RedisMixin):
     # Requests this worker had taken from the shared queue when last idle: more since then, it worked.
     taken_at_idle: int | None = None
 
-    def make_request_from_data(self, data: bytes) -> Request:
-        return request_from_dict(codec.loads(data), spider=self)
+    def make_request_from_data(self, data: bytes) -> Request | None:
+        """A start-URL queue entry as a request; one that is not a request of this crawl is dropped and counted."""
+        try:
+            return codec.request_from_data(data, self)
+        except codec.BadEntry as exc:
+            reject(self, self.redis_key, exc)
+            return None
 
     def spider_idle(self) -> None:
         """Close only when idle for MAX_IDLE_TIME_BEFORE_CLOSE seconds with nobody else busy either."""

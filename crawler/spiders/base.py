@@ -8,8 +8,8 @@ when the spider opens.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import scrapy
@@ -24,6 +24,8 @@ from scrapy.exceptions import (
 )
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet import threads
 from twisted.internet.error import (
     ConnectError,
     ConnectionLost,
@@ -72,6 +74,13 @@ def web_urls(urls: list[str], what: str) -> list[str]:
         if not is_web_url(url):
             raise OutOfScope(f"{what} must be an http(s) URL with a host, not {url!r}: nothing else is fetched")
     return urls
+
+T = TypeVar("T")
+
+
+async def off_reactor(function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)`` on the reactor's thread pool: CPU work on a page while downloads go on."""
+    return await maybe_deferred_to_future(threads.deferToThread(function, *args))
 
 
 def split_urls(value: str | Iterable[str] | None) -> list[str]:
@@ -165,6 +174,8 @@ class KBSpider(SharedCrawlSpider, scrapy.Spider):
         # Canonical URLs this spider has asked for: links to them are skipped before a Request is even
         # built (the dupefilter would drop them anyway, after the spider middlewares' work).
         self.requested: set[str] = set()
+        self.site_requests: dict[str, int] = {}  # site -> pages asked for (its page budget counts these)
+        self.budget_reached: dict[str, int] = {}  # site -> its page budget, once reached (the run records it)
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> Any:
@@ -201,14 +212,31 @@ class KBSpider(SharedCrawlSpider, scrapy.Spider):
         with session(self.settings.get("KB_DB_URL")) as s:
             return revisit.body_hashes(s, self.known)
 
-    def budget_left(self) -> bool:
-        """False once the spider has asked for ``--max-pages`` pages (KB_MAX_PAGES): it stops adding more.
+    def budget_left(self, url: str | None = None) -> bool:
+        """False once the spider has asked for ``--max-pages`` pages (KB_MAX_PAGES): it stops adding more;
+        and, for ``url``, once its site had its page budget (the profile's ``max_pages``, else
+        KB_SITE_MAX_PAGES): a site that never ends (a calendar, a session id in every link) stops there,
+        counted in ``kb/page_budget/<site>`` and named in the run's sites table.
 
         CLOSESPIDER_PAGECOUNT alone lets every request already queued in the downloader finish (a
         limit of 10 fetched 28); counting our own requests keeps the limit a limit.
         """
-        limit = self.settings.getint("KB_MAX_PAGES") if hasattr(self, "crawler") else 0
-        return not limit or len(self.requested) < limit
+        if not hasattr(self, "crawler"):
+            return True
+        limit = self.settings.getint("KB_MAX_PAGES")
+        if limit and len(self.requested) >= limit:
+            return False
+        if url is None:
+            return True
+        profile = self.profile_for(url)
+        budget = profile.max_pages or self.settings.getint("KB_SITE_MAX_PAGES")
+        if not budget or self.site_requests.get(profile.name, 0) < budget:
+            return True
+        if profile.name not in self.budget_reached:
+            self.budget_reached[profile.name] = budget
+            self.crawler.stats.set_value(f"kb/page_budget/{profile.name}", budget)
+            self.logger.warning("site %s: page budget reached (%d pages); no more of its pages", profile.name, budget)
+        return False
 
     def stored_body(self, url: str) -> bytes | None:
         """The body the KB stored for ``url`` when it last came in full (None when it has none)."""
@@ -262,9 +290,11 @@ class KBSpider(SharedCrawlSpider, scrapy.Spider):
         else looked up in :attr:`known`)."""
         url = canonicalize(url)
         self.requested.add(url)
+        profile = self.profile_for(url)
+        self.site_requests[profile.name] = self.site_requests.get(profile.name, 0) + 1
         headers = {}
         known = known or self.known.get(url)
-        if self.profile_for(url).renders(url):  # by browser, unconditionally: a script-built shell vouches for nothing
+        if profile.renders(url):  # by browser, unconditionally: a script-built shell vouches for nothing
             meta = {**render_meta(), **(meta or {})}
         elif known is not None and known.status != "gone":
             if known.etag:
@@ -314,11 +344,12 @@ class KBSpider(SharedCrawlSpider, scrapy.Spider):
             **fields,
         )
 
-    def response_item(self, response: Response) -> tuple[Snapshot | None, Any]:
+    async def response_item(self, response: Response) -> tuple[Snapshot | None, Any]:
         """The Snapshot for a response and its extraction.
 
         Listing and off-topic pages are items too: the KB keeps their validators, so the next run
-        revisits them with a conditional request (ingest stores no entry for them).
+        revisits them with a conditional request (ingest stores no entry for them). The extraction runs on
+        a worker thread (the same pure function): a heavy page must not stall every download meanwhile.
         """
         url = response.meta.get("page_url") or canonicalize(response.url)
         headers = response.headers
@@ -334,7 +365,7 @@ class KBSpider(SharedCrawlSpider, scrapy.Spider):
             self.crawler.stats.inc_value(f"kb/error/{reason}")
             detail = f"HTTP {response.status} {content_type or 'no content type'}, {len(response.body)} bytes"
             return self.snapshot(url, response.status, error=reason, error_detail=detail, **validators), None
-        page = extract_page(response.body, response.url, content_type)
+        page = await off_reactor(extract_page, response.body, response.url, content_type)
         url = page_url(response.url, page.canonical_url)
         if not isinstance(response, TextResponse) and not (response.meta.get("known") or url in self.known):
             return None, page  # an image or a PDF linked from a page: nothing to keep

@@ -36,6 +36,8 @@ class RefreshSpider(KBSpider):
         for known in due:
             if not self.budget_left():
                 break
+            if not self.budget_left(known.url):
+                continue
             if self.in_scope(known.url, page=known.url) and (
                 self.all_pages or known.next_due is None or known.next_due <= clock.now()
             ):
@@ -51,7 +53,7 @@ class RefreshSpider(KBSpider):
         for name in self.site_names or [None]:
             yield from revisit.pages_in_order(lambda: session(db), site=name, due_before=due_before)
 
-    def parse(self, response: Response) -> Iterable[Snapshot]:
-        item, _page = self.response_item(response)
+    async def parse(self, response: Response) -> AsyncIterator[Snapshot]:
+        item, _page = await self.response_item(response)
         if item is not None:
             yield item

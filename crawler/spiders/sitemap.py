@@ -4,6 +4,9 @@ A URL whose ``<lastmod>`` is not after our last fetch of it is skipped: the site
 A ``<loc>`` outside the crawl's scope (another scheme, host or port) is counted and skipped; the first
 requests skip the dupefilter (``dont_filter``), never the scope (crawler.scope, and the redirect check
 for 3xx and meta refresh in crawler.middlewares).
+Bounded whatever a site publishes: at most KB_MAX_SITEMAP_URLS page URLs are read from one sitemap file
+(``kb/sitemap_capped``), at most KB_MAX_SITEMAPS sitemap files per crawl (an index's fan-out,
+``kb/sitemaps_capped``), and each site's page budget applies (:meth:`KBSpider.budget_left`).
 """
 
 from __future__ import annotations
@@ -48,10 +51,13 @@ class SitemapSpider(KBSpider, ScrapySitemapSpider):
             )
         self.sitemap_urls = urls
         self.skipped_unmodified = 0
+        self.sitemaps_asked = 0  # sitemap files requested (KB_MAX_SITEMAPS)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.load_known()
         for url in self.sitemap_urls:
+            if not self.sitemap_left(url):
+                break
             yield scrapy.Request(
                 url,
                 callback=self._parse_sitemap,
@@ -83,17 +89,34 @@ class SitemapSpider(KBSpider, ScrapySitemapSpider):
                     continue
             yield entry
 
+    def sitemap_left(self, url: str) -> bool:
+        """True while the crawl may fetch one more sitemap file (KB_MAX_SITEMAPS); counts it."""
+        limit = self.settings.getint("KB_MAX_SITEMAPS")
+        if limit and self.sitemaps_asked >= limit:
+            self.crawler.stats.inc_value("kb/sitemaps_capped")
+            if self.crawler.stats.get_value("kb/sitemaps_capped") == 1:
+                self.logger.warning("%s and later sitemaps not fetched: KB_MAX_SITEMAPS (%d) reached", url, limit)
+            return False
+        self.sitemaps_asked += 1
+        return True
+
     def _parse_sitemap(self, response: Response) -> Iterable[scrapy.Request]:
+        limit, taken = self.settings.getint("KB_MAX_SITEMAP_URLS"), 0
         for request in super()._parse_sitemap(response):
             if request.callback is None or request.callback == self.parse:
-                if self.budget_left():
+                if limit and taken >= limit:  # stop reading the file: the rest costs parsing, not fetching
+                    self.crawler.stats.inc_value("kb/sitemap_capped")
+                    self.logger.warning("%s: only its first %d URLs are taken (KB_MAX_SITEMAP_URLS)", response.url, limit)
+                    return
+                taken += 1
+                if self.budget_left(request.url):
                     yield self.request(request.url)
-            else:  # another sitemap (from an index or robots.txt): same size bound, faults recorded
+            elif self.sitemap_left(request.url):  # another sitemap (index, robots.txt): same bounds, faults recorded
                 yield request.replace(
                     errback=self.failed, meta={**request.meta, "download_maxsize": SITEMAP_MAXSIZE}
                 )
 
-    def parse(self, response: Response) -> Iterable[Snapshot]:
-        item, _page = self.response_item(response)
+    async def parse(self, response: Response) -> AsyncIterator[Snapshot]:
+        item, _page = await self.response_item(response)
         if item is not None:
             yield item

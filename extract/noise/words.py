@@ -105,6 +105,6 @@ USER_PATH = re.compile(
 )
 # A comment: a time stamp plus a reply / like / floor marker.
 COMMENT_TIME = re.compile(
-    r"\d{1,2}:\d{2}|\d+\s*(秒|分钟|小时|天|周|个月|月|年)前|昨天|前天|刚刚|(19|20)\d{2}[-/.年]\d{1,2}"
+    r"\d{1,2}:\d{2}|(?<!\d)\d+\s*(秒|分钟|小时|天|周|个月|月|年)前|昨天|前天|刚刚|(19|20)\d{2}[-/.年]\d{1,2}"
 )
-COMMENT_REPLY = re.compile(r"回复|点赞|赞\s*\(?\d|举报|\d+\s*楼|#\d+|沙发|板凳|楼主|网友|游客|匿名")
+COMMENT_REPLY = re.compile(r"回复|点赞|赞\s*\(?\d|举报|(?<!\d)\d+\s*楼|#\d+|沙发|板凳|楼主|网友|游客|匿名")

@@ -7,6 +7,7 @@ from alembic import command
 
 from kb.cli.app import DbOption, app, console
 from kb.db import alembic_config, get_engine, resolve_url
+from sites.urls import mask_url
 
 db_app = typer.Typer(help="Create or migrate the KB's schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -17,7 +18,7 @@ def upgrade(db: DbOption = None) -> None:
     """Bring the KB's schema to the newest revision (a first run creates the database)."""
     url = resolve_url(db)
     get_engine(url, create=True)
-    console.print(f"schema at head: {url}")
+    console.print(f"schema at head: {mask_url(url)}")
 
 
 @db_app.command("current")

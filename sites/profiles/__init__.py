@@ -57,6 +57,7 @@ class Profile:
     stale_days_disclaimer: int = 60
     gone_after: int = 1  # 404/410 answers in a row before a page counts as gone
     off_topic_hops: int = 1
+    max_pages: int = 0  # the site's page budget per crawl; 0: the crawl's KB_SITE_MAX_PAGES (20 000)
     politeness: dict[str, Any] = field(default_factory=dict)  # Scrapy setting overrides
     render: str = "plain"  # "browser": every page through headless Chromium (schema.RENDER)
     render_patterns: tuple[str, ...] = ()  # regexes on the URL path: only these pages rendered

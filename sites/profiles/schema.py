@@ -201,6 +201,7 @@ SCHEMA: dict[str, Check] = {
     "stale_days_disclaimer": _scalar(_whole(1)),
     "gone_after": _scalar(_whole(1)),
     "off_topic_hops": _scalar(_whole(0)),
+    "max_pages": _scalar(_whole(1)),
     "politeness": _politeness,
     "render": _scalar(_render),
     "render_patterns": _strings(_regex),
