@@ -45,7 +45,9 @@ from extract.notices import is_disclaimer, is_tip
 from extract.text import compact, element_text
 from extract.topic import classify
 
-EXTRACTOR_VERSION = "7"
+RULES_VERSION = "8"  # bump whenever a rule of ours changes what a page extracts to
+# trafilatura chooses the main text: a new trafilatura can change answers as much as a rule of ours.
+EXTRACTOR_VERSION = f"{RULES_VERSION}+traf{trafilatura.__version__}"
 
 MAX_BYTES = 3_000_000  # bigger bodies are cut: bounded time on huge pages
 MAX_ELEMENTS = 60_000  # beyond this many elements the tail of the page is dropped
