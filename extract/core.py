@@ -42,7 +42,7 @@ from extract.model import ExtractedPage
 from extract.noise.clean import clean_lines, clean_structure
 from extract.noise.lines import is_noise_heading, is_noise_line
 from extract.notices import is_disclaimer, is_tip
-from extract.text import compact, element_text
+from extract.text import compact, element_text, quote_controls, strip_controls
 from extract.topic import classify
 
 RULES_VERSION = "8"  # bump whenever a rule of ours changes what a page extracts to
@@ -70,6 +70,24 @@ def extract_page(body: bytes, url: str, content_type: str | None = None) -> Extr
             url=str(url or ""), page_type="other", no_answer=f"extractor error: {type(exc).__name__}"
         )
     page.extractor_version = EXTRACTOR_VERSION
+    return _without_controls(page)
+
+
+def _without_controls(page: ExtractedPage) -> ExtractedPage:
+    """Every text the page gave us, less control characters; its URLs with them percent-encoded."""
+    page.question = strip_controls(page.question)
+    page.answer = strip_controls(page.answer)
+    page.disclaimer = strip_controls(page.disclaimer) if page.disclaimer else page.disclaimer
+    page.medical_tip = strip_controls(page.medical_tip) if page.medical_tip else page.medical_tip
+    for block in page.answer_blocks:
+        if isinstance(block.get("text"), str):
+            block["text"] = strip_controls(block["text"])
+        if "items" in block:
+            block["items"] = [strip_controls(i) for i in block["items"]]
+        if "rows" in block:
+            block["rows"] = [[strip_controls(c) for c in row] for row in block["rows"]]
+    page.related = [{"title": strip_controls(r["title"]), "url": quote_controls(r["url"])} for r in page.related]
+    page.canonical_url = quote_controls(page.canonical_url) if page.canonical_url else page.canonical_url
     return page
 
 
