@@ -41,7 +41,7 @@ from extract.meta import (
 from extract.model import ExtractedPage
 from extract.noise.clean import clean_lines, clean_structure
 from extract.noise.lines import is_noise_heading, is_noise_line
-from extract.notices import is_disclaimer, is_tip
+from extract.notices import is_disclaimer, is_tip, not_the_pages, page_notices, pick_notice
 from extract.text import compact, element_text, quote_controls, strip_controls
 from extract.topic import classify
 
@@ -146,6 +146,7 @@ def _extract(body: bytes, url: str, content_type: str | None) -> ExtractedPage:
     page.question = pick_question(meta)
     title_el = h1_el if h1_el is not None else find_title_element(root, page.question)
     protected = [title_el] if title_el is not None else []
+    notices = page_notices(root, title_el)  # before cleaning: the cleaner drops side boxes and bars
 
     report = clean_structure(root, url, url, protected)
     body_el = root.find("body")
@@ -163,6 +164,9 @@ def _extract(body: bytes, url: str, content_type: str | None) -> ExtractedPage:
 
     blocks, method = _main_blocks(root, h1_el)
     blocks, notes = _strip_notices(blocks, page.question, site_names(meta))
+    for kind in ("disclaimer", "tip"):
+        if notes[kind] and not_the_pages(notices, notes[kind]):
+            notes[kind] = None  # the main text took in a footer's or a card's notice: out, no flag
     page.has_verification_disclaimer = notes["disclaimer"] is not None
     page.disclaimer = notes["disclaimer"]
     page.has_medical_tip = notes["tip"] is not None
@@ -180,6 +184,12 @@ def _extract(body: bytes, url: str, content_type: str | None) -> ExtractedPage:
                 page.has_medical_tip, page.medical_tip = True, more["tip"]
         if not page.question:
             page.question = strip_question(appdata.question(meta) or "")
+
+    # A notice in a box of its own outside the answer (a statement bar, a note below, a side box).
+    if not page.has_verification_disclaimer and (text := pick_notice(notices, "disclaimer", root)):
+        page.has_verification_disclaimer, page.disclaimer = True, text
+    if not page.has_medical_tip and (text := pick_notice(notices, "tip", root)):
+        page.has_medical_tip, page.medical_tip = True, text
 
     page.answer_blocks = blocks
     page.answer = render(blocks)

@@ -13,7 +13,7 @@ from extract.noise.lines import is_byline, is_noise_heading, is_noise_line
 from extract.noise.report import NoiseReport
 from extract.noise.sections import remove_heading_sections
 from extract.noise.tree import HEADING_TAGS, contains, drop, is_el, own_texts
-from extract.notices import is_disclaimer, is_tip
+from extract.notices import in_footer, is_disclaimer, is_tip
 from extract.text import element_text
 
 _DROP_TAGS = (
@@ -107,8 +107,8 @@ def clean_lines(root, protected: list) -> list[str]:
         weak = el.tag not in ("td", "th", "li", "tr", "dd", "dt")
         if len(text) > 400 or not is_noise_line(text, weak) or is_noise_heading(text):
             continue
-        if is_disclaimer(text) or is_tip(text):
-            continue  # reported as flags by the caller, not silently dropped
+        if (is_disclaimer(text) or is_tip(text)) and not in_footer(el):
+            continue  # reported as flags by the caller, not silently dropped (a footer's go with it)
         if contains(el, protected):
             continue
         victims.append(el)
