@@ -15,7 +15,7 @@ import lxml.html
 import trafilatura
 from lxml import etree
 
-from extract import appdata
+from extract import appdata, appstate
 from extract.blocks import (
     Block,
     block_text,
@@ -35,6 +35,7 @@ from extract.meta import (
     read_meta,
     site_names,
     strip_question,
+    title_core,
     to_date,
     visible_dates,
 )
@@ -172,18 +173,7 @@ def _extract(body: bytes, url: str, content_type: str | None) -> ExtractedPage:
     page.has_medical_tip = notes["tip"] is not None
     page.medical_tip = notes["tip"]
 
-    if len(compact(render(blocks))) < 40:
-        # A client-rendered shell: the answer lives in JSON-LD or the app state, if anywhere.
-        app_blocks = appdata.answer_blocks(meta, page.question)
-        if app_blocks and len(compact(render(app_blocks))) > len(compact(render(blocks))):
-            app_blocks, more = _strip_notices(app_blocks, page.question, site_names(meta))
-            blocks, method = app_blocks, "appstate"
-            if more["disclaimer"] and not page.has_verification_disclaimer:
-                page.has_verification_disclaimer, page.disclaimer = True, more["disclaimer"]
-            if more["tip"] and not page.has_medical_tip:
-                page.has_medical_tip, page.medical_tip = True, more["tip"]
-        if not page.question:
-            page.question = strip_question(appdata.question(meta) or "")
+    blocks, method = _app_state(page, meta, blocks, method)
 
     # A notice in a box of its own outside the answer (a statement bar, a note below, a side box).
     if not page.has_verification_disclaimer and (text := pick_notice(notices, "disclaimer", root)):
@@ -229,6 +219,36 @@ def _confidence(page: ExtractedPage) -> float:
     size = min(1.0, 0.5 + chars / 400)  # 8 chars -> 0.52, 200+ chars -> 1.0
     asked = 1.0 if page.question else 0.7
     return round(_METHOD_TRUST.get(page.method, 0.5) * size * asked, 3)
+
+
+_NOTICE_HINT = re.compile(r"仅供|核实|为准|面诊|医嘱|\\u4ec5\\u4f9b|\\u6838\\u5b9e|\\u4e3a\\u51c6", re.I)
+
+
+def _app_state(page: ExtractedPage, meta, blocks: list[Block], method: str) -> tuple[list[Block], str]:
+    """The answer from the app state / JSON-LD when the DOM gave none (a client-rendered shell) or
+    only the whole-body fallback; the notices beside it whenever the page has not shown its own."""
+    shell = len(compact(render(blocks))) < 40
+    hinted = any(_NOTICE_HINT.search(text) for _kind, text in meta.state_scripts)
+    if not (shell or method == "fallback" or (hinted and not page.has_verification_disclaimer)):
+        return blocks, method
+    if not meta.jsonld and not meta.state_scripts:
+        return blocks, method
+    found = appstate.find(meta.jsonld + meta.app_state, page.question or title_core(meta.title))
+    if found is None:
+        return blocks, method
+    app_blocks, more = _strip_notices(found.blocks, page.question or found.question, site_names(meta))
+    size = len(compact(render(app_blocks)))
+    if (shell and size > len(compact(render(blocks)))) or (method == "fallback" and size >= 40):
+        blocks, method = app_blocks, "appstate"
+        page.question = page.question or strip_question(found.question)
+    else:
+        more = {"disclaimer": None, "tip": None}
+    disclaimer, tip = found.disclaimer or more["disclaimer"], found.tip or more["tip"]
+    if disclaimer and not page.has_verification_disclaimer:
+        page.has_verification_disclaimer, page.disclaimer = True, disclaimer
+    if tip and not page.has_medical_tip:
+        page.has_medical_tip, page.medical_tip = True, tip
+    return blocks, method
 
 
 def _main_blocks(root, h1_el) -> tuple[list[Block], str]:

@@ -7,6 +7,8 @@ the app state; a site-wide footer that says 仅供参考 beside its copyright li
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from extract import extract_page
@@ -111,3 +113,13 @@ def test_no_notice_anywhere_means_no_flag() -> None:
     page = extract_page(_page(), "https://news.example.cn/a/5.html")
     _check_answer_clean(page)
     assert not page.has_verification_disclaimer and not page.has_medical_tip
+
+
+def test_disclaimer_in_the_app_state_beside_the_answer() -> None:
+    """A server-rendered article whose app state also carries the notice (not shown in the DOM)."""
+    state = {"article": {"title": QUESTION, "content": "".join(f"<p>{p}</p>" for p in ARTICLE),
+                         "notice": DISCLAIMER, "author": "健康头条网"}}  # fmt: skip
+    head = f'<script>window.__INITIAL_STATE__ = {json.dumps(state, ensure_ascii=False)};</script>'
+    page = extract_page(_page(head=head), "https://news.example.cn/a/6.html")
+    _check_answer_clean(page)
+    assert page.has_verification_disclaimer and "仅供参考" in (page.disclaimer or "")
