@@ -43,7 +43,7 @@ from extract.model import ExtractedPage
 from extract.noise.clean import clean_lines, clean_structure
 from extract.noise.lines import is_noise_heading, is_noise_line
 from extract.notices import is_disclaimer, is_tip, not_the_pages, page_notices, pick_notice
-from extract.text import compact, element_text, quote_controls, strip_controls
+from extract.text import compact, element_text, han_count, quote_controls, strip_controls
 from extract.topic import classify
 
 RULES_VERSION = "8"  # bump whenever a rule of ours changes what a page extracts to
@@ -211,14 +211,28 @@ _METHOD_TRUST = {"main": 1.0, "appstate": 0.85, "fallback": 0.45, "none": 0.0}
 
 
 def _confidence(page: ExtractedPage) -> float:
-    """How far to trust the answer: by how it was found, how much of it there is, and whether a
-    question stands over it. A short answer or one from the whole-body fallback is worth a look."""
+    """How far to trust the answer: by how it was found, how much of it there is, whether a question
+    stands over it, whether it shares the question's words, and whether it reads like a list of links
+    (a listing or a sidebar taken for the answer). Low is worth an editor's look."""
     if not page.answer:
         return 0.0
     chars = len(compact(page.answer))
     size = min(1.0, 0.5 + chars / 400)  # 8 chars -> 0.52, 200+ chars -> 1.0
     asked = 1.0 if page.question else 0.7
-    return round(_METHOD_TRUST.get(page.method, 0.5) * size * asked, 3)
+    return round(_METHOD_TRUST.get(page.method, 0.5) * size * asked * _shape(page, chars), 3)
+
+
+def _shape(page: ExtractedPage, chars: int) -> float:
+    """1.0 for an answer that looks like one; less for short list lines or text off the question."""
+    short_items = sum(
+        len(compact(i)) for b in page.answer_blocks if b["type"] == "list" for i in b["items"] if len(i) < 30
+    )
+    factor = 0.6 if chars and short_items > 0.7 * chars else 1.0
+    q = compact(page.question)
+    grams = {q[i : i + 2] for i in range(len(q) - 1) if han_count(q[i : i + 2]) == 2}
+    if len(grams) >= 3 and not any(g in page.answer for g in grams):
+        factor *= 0.6  # not one of the question's words in the answer: likely another item's text
+    return factor
 
 
 _NOTICE_HINT = re.compile(r"仅供|核实|为准|面诊|医嘱|\\u4ec5\\u4f9b|\\u6838\\u5b9e|\\u4e3a\\u51c6", re.I)

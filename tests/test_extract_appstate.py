@@ -93,3 +93,16 @@ def test_a_shell_with_nothing_findable_says_so() -> None:
     page = extract_page(_shell(_js("__STATE__", {"user": {"id": 3}, "flags": ["a"]})), "https://ask.example.cn/q/11.html")
     assert page.answer == "" and page.method == "none" and page.confidence == 0.0
     assert page.no_answer == "no answer text found"
+
+
+def test_confidence_is_high_for_an_article_and_low_for_what_only_looks_like_an_answer() -> None:
+    def page(body: str) -> bytes:
+        return f"<html><head><title>{Q}</title></head><body><h1>{Q}</h1>{body}</body></html>".encode()
+
+    article = extract_page(page(HTML + HTML.replace("一般", "通常")), "https://ask.example.cn/q/20.html")
+    assert article.method == "main" and article.confidence >= 0.9
+    shell = extract_page(_shell(SHAPES["nuxt-plain"]), "https://ask.example.cn/q/21.html")
+    assert 0.5 < shell.confidence < article.confidence  # app state: found, but less sure than the DOM
+    lines = "<ul>" + "".join(f"<li>{t}</li>" for t in ("春季养生小妙招", "秋季饮食要清淡", "儿童疫苗接种表", "口腔护理常识", "睡眠质量改善法")) + "</ul>"
+    listy = extract_page(page(lines), "https://ask.example.cn/q/22.html")
+    assert listy.answer and listy.confidence < 0.5  # short lines that share no word with the question
