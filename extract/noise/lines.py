@@ -25,6 +25,7 @@ from extract.noise.words import (
     GENERIC_HEADING,
     LABELS,
     LOADING,
+    MACHINE_LINE,
     META_LINE,
     PAGER,
     PRINT,
@@ -32,7 +33,7 @@ from extract.noise.words import (
     SHARE_ONLY,
     STRONG_HEADINGS,
 )
-from extract.text import compact, squash
+from extract.text import compact, han_count, squash
 
 
 def heading_key(text: str) -> str:
@@ -90,6 +91,8 @@ def is_noise_line(text: str, weak: bool = True) -> bool:
     if len(t) <= 60 and SHARE.search(t):
         return True
     if len(t) <= 400 and FOOTER.search(t):
+        return True
+    if len(t) <= 400 and MACHINE_LINE.match(compact(t)) and not han_count(t):
         return True
     if len(t) <= 120 and PAGER.match(t) and (sum(ch.isdigit() for ch in t) >= 2 or "下一页" in t):
         return True
