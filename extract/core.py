@@ -323,6 +323,7 @@ def _strip_notices(
     qkey = compact(question)
     names = names or set()
     out: list[Block] = []
+    skipping = False
     for i, block in enumerate(blocks):
         text = block_text(block)
         key = compact(text)
@@ -332,6 +333,10 @@ def _strip_notices(
             is_noise_line(cell) for row in block["rows"] for cell in row if cell.strip()
         ):
             continue  # a tool row: "2005-04-27 来源:… | 发表评论 | 打印本文"
+        if skipping:
+            if len(key) < 60:
+                continue  # the sidebar's own items under its heading
+            skipping = False
         if block["type"] in ("paragraph", "heading"):
             if i < 3 and not out and qkey and qkey in (key, compact(strip_question(text))):
                 continue  # the question repeated as the answer's first line
@@ -348,6 +353,9 @@ def _strip_notices(
                     if _outweighed(out, blocks[i + 1 :]):
                         out = []
                     continue
+                if out and _sidebar_first(out, blocks[i + 1 :]):
+                    out, skipping = [], True  # a sidebar (相关新闻 + titles) stood above the article
+                    continue
                 if out:
                     break  # what follows a leftover 相关推荐 heading is its cards
                 continue
@@ -355,6 +363,17 @@ def _strip_notices(
                 continue
         out.append(block)
     return out, notes
+
+
+def _sidebar_first(before: list[Block], after: list[Block]) -> bool:
+    """Short lines, then a noise heading, then an article (paragraphs of prose, 250+ characters and
+    four times the text before): the lines and the heading's items were a sidebar, the article is
+    the answer."""
+    if any(len(compact(block_text(b))) >= 60 for b in before):
+        return False
+    prose = [len(compact(b["text"])) for b in after if b["type"] == "paragraph" and len(compact(b["text"])) >= 60]
+    kept = sum(len(compact(block_text(b))) for b in before)
+    return len(prose) >= 2 and sum(prose) >= max(250, 4 * kept)
 
 
 def _outweighed(before: list[Block], after: list[Block]) -> bool:

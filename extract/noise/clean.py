@@ -70,13 +70,16 @@ def _remove_link_lists(root, base: str, self_url: str, protected: list, report: 
     for lst in list(root.iter("ul", "ol")):
         if lst.getparent() is None or contains(lst, protected) or any(a.tag in ("ul", "ol") for a in lst.iterancestors()):
             continue
-        items = sum(1 for _ in lst.iter("li"))
+        items = list(lst.iter("li"))
         text = len(compact(element_text(lst, 5000)))
-        if items < 3 or not text:
+        if len(items) < 3 or not text:
             continue
         linked = sum(len(compact(element_text(a, 300))) for a in lst.iter("a") if page_link(a.get("href"), base))
-        if linked >= 0.6 * text:
-            report.cards += items
+        titled = sum(1 for li in items if any(
+            page_link(a.get("href"), base) and len(compact(element_text(a, 60))) >= 6 for a in li.iter("a")))  # fmt: skip
+        # Mostly links, or every item headed by a title link (a thread tree: title, author, date, counts).
+        if linked >= 0.6 * text or (titled >= 0.8 * len(items) and linked >= 0.4 * text):
+            report.cards += len(items)
             report.add_links(lst, base, self_url)
             drop(lst)
 
