@@ -9,7 +9,6 @@ disclaimer, the tip and boilerplate lines out of the answer.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import lxml.html
 import trafilatura
@@ -18,7 +17,6 @@ from lxml import etree
 from extract import appdata, appstate
 from extract.blocks import (
     Block,
-    block_text,
     from_html,
     from_trafilatura_xml,
     merge_bullets,
@@ -41,10 +39,10 @@ from extract.meta import (
 )
 from extract.model import ExtractedPage
 from extract.noise.clean import clean_lines, clean_structure
-from extract.noise.lines import is_noise_heading, is_noise_line
-from extract.notices import is_disclaimer, is_tip, not_the_pages, page_notices, pick_notice
+from extract.notices import not_the_pages, page_notices, pick_notice
 from extract.text import compact, element_text, han_count, quote_controls, strip_controls
 from extract.topic import classify
+from extract.trim import strip_notices
 
 RULES_VERSION = "8"  # bump whenever a rule of ours changes what a page extracts to
 # trafilatura chooses the main text: a new trafilatura can change answers as much as a rule of ours.
@@ -59,7 +57,6 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 # Comments go at parse time: "When <!-- -->President<!-- --> Trump" is one sentence, and
 # trafilatura drops the text after a comment node it meets in a tree it did not parse itself.
 _PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True)
-_COUNTER_LINE = re.compile(r"^[^:：]{1,8}[:：]\d+$")
 
 
 def extract_page(body: bytes, url: str, content_type: str | None = None) -> ExtractedPage:
@@ -164,7 +161,7 @@ def _extract(body: bytes, url: str, content_type: str | None) -> ExtractedPage:
     page.updated = meta.updated or upd
 
     blocks, method = _main_blocks(root, h1_el)
-    blocks, notes = _strip_notices(blocks, page.question, site_names(meta))
+    blocks, notes = strip_notices(blocks, page.question, site_names(meta))
     for kind in ("disclaimer", "tip"):
         if notes[kind] and not_the_pages(notices, notes[kind]):
             notes[kind] = None  # the main text took in a footer's or a card's notice: out, no flag
@@ -250,7 +247,7 @@ def _app_state(page: ExtractedPage, meta, blocks: list[Block], method: str) -> t
     found = appstate.find(meta.jsonld + meta.app_state, page.question or title_core(meta.title))
     if found is None:
         return blocks, method
-    app_blocks, more = _strip_notices(found.blocks, page.question or found.question, site_names(meta))
+    app_blocks, more = strip_notices(found.blocks, page.question or found.question, site_names(meta))
     size = len(compact(render(app_blocks)))
     if (shell and size > len(compact(render(blocks)))) or (method == "fallback" and size >= 40):
         blocks, method = app_blocks, "appstate"
@@ -297,90 +294,6 @@ def _main_blocks(root, h1_el) -> tuple[list[Block], str]:
     if total and len(compact(render(picked))) >= 0.85 * total:
         return merge_bullets(picked), "main"
     return merge_bullets(xml_blocks), "main"
-
-
-_NAV_WORDS = re.compile(
-    r"首页|主页|返回|登录|注册|搜索|菜单|导航|下载|APP|App|app|更多|频道|栏目|网站|[|/·>»\-\s]"
-)
-
-
-def _is_masthead(text: str, names: set[str]) -> bool:
-    """A line of nothing but the site's name(s) and navigation words ("健康问答 首页")."""
-    key = compact(text)
-    if not names or len(key) > 40:
-        return False
-    for name in sorted(names, key=len, reverse=True):
-        if name:
-            key = key.replace(name, "")
-    return len(key) < len(compact(text)) and not _NAV_WORDS.sub("", key)
-
-
-def _strip_notices(
-    blocks: list[Block], question: str, names: set[str] | None = None
-) -> tuple[list[Block], dict[str, Any]]:
-    """Drop the question echo, disclaimer, tip, boilerplate lines and everything after a noise heading."""
-    notes: dict[str, Any] = {"disclaimer": None, "tip": None}
-    qkey = compact(question)
-    names = names or set()
-    out: list[Block] = []
-    skipping = False
-    for i, block in enumerate(blocks):
-        text = block_text(block)
-        key = compact(text)
-        if not key:
-            continue
-        if block["type"] == "table" and all(
-            is_noise_line(cell) for row in block["rows"] for cell in row if cell.strip()
-        ):
-            continue  # a tool row: "2005-04-27 来源:… | 发表评论 | 打印本文"
-        if skipping:
-            if len(key) < 60:
-                continue  # the sidebar's own items under its heading
-            skipping = False
-        if block["type"] in ("paragraph", "heading"):
-            if i < 3 and not out and qkey and qkey in (key, compact(strip_question(text))):
-                continue  # the question repeated as the answer's first line
-            if is_tip(text):
-                notes["tip"] = notes["tip"] or text
-                continue
-            if is_disclaimer(text):
-                notes["disclaimer"] = notes["disclaimer"] or text
-                continue
-            if is_noise_heading(text):
-                if _COUNTER_LINE.match(key):
-                    # A sidebar's "评论:587" is a counter, not a section: no cut; when far more text
-                    # follows it, what came before it was the sidebar.
-                    if _outweighed(out, blocks[i + 1 :]):
-                        out = []
-                    continue
-                if out and _sidebar_first(out, blocks[i + 1 :]):
-                    out, skipping = [], True  # a sidebar (相关新闻 + titles) stood above the article
-                    continue
-                if out:
-                    break  # what follows a leftover 相关推荐 heading is its cards
-                continue
-            if is_noise_line(text) or _is_masthead(text, names):
-                continue
-        out.append(block)
-    return out, notes
-
-
-def _sidebar_first(before: list[Block], after: list[Block]) -> bool:
-    """Short lines, then a noise heading, then an article (paragraphs of prose, 250+ characters and
-    four times the text before): the lines and the heading's items were a sidebar, the article is
-    the answer."""
-    if any(len(compact(block_text(b))) >= 60 for b in before):
-        return False
-    prose = [len(compact(b["text"])) for b in after if b["type"] == "paragraph" and len(compact(b["text"])) >= 60]
-    kept = sum(len(compact(block_text(b))) for b in before)
-    return len(prose) >= 2 and sum(prose) >= max(250, 4 * kept)
-
-
-def _outweighed(before: list[Block], after: list[Block]) -> bool:
-    """Far more text after a noise heading than before it: the heading sat above the main text."""
-    kept = sum(len(compact(block_text(b))) for b in before)
-    rest = sum(len(compact(block_text(b))) for b in after)
-    return rest >= 500 and rest > 4 * kept
 
 
 def _time_element(root) -> str | None:
