@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from lxml import etree
+
 from extract.text import compact, element_text
 
 # A block that IS a disclaimer: "for reference only" + "check with the official source".
@@ -83,8 +85,18 @@ def deferring_sentence(text: str) -> str | None:
 
 # ---- page-wide: the notice in a box of its own, outside the answer -----------------------------------
 
-# Words a notice cannot do without: only text nodes holding one are looked at (a cheap pre-filter).
-_TRIGGER = re.compile(r"参考|参阅|借鉴|核实|核对|为准|不构成|整理自|公开渠道|互联网|面诊|医嘱|就医|诊断|替代|代替")
+# Words a notice cannot do without: only text nodes holding one are looked at.
+_TRIGGER_WORDS = ("参考", "参阅", "借鉴", "核实", "核对", "为准", "不构成", "整理自", "公开渠道", "互联网", "面诊",
+                  "医嘱", "就医", "诊断", "替代", "代替")  # fmt: skip
+_TRIGGER = re.compile("|".join(_TRIGGER_WORDS))
+_TEXTS = etree.XPath(".//text()")
+
+
+def _trigger_texts(body) -> list:
+    """The page's text nodes that hold a trigger word (none looked at when the page has none)."""
+    if not _TRIGGER.search(body.xpath("string()")):
+        return []
+    return [t for t in _TEXTS(body) if _TRIGGER.search(t)]
 _NOTICE_BLOCKS = {
     "p", "div", "li", "td", "th", "dd", "dt", "section", "aside", "article", "blockquote", "center",
     "h1", "h2", "h3", "h4", "h5", "h6", "header", "footer", "main", "table", "ul", "ol", "dl", "form",
@@ -160,14 +172,12 @@ def page_notices(root, title_el=None) -> list[Notice]:
         return []
     found: list[Notice] = []
     seen: set[int] = set()
-    past_title = title_el is None
-    for el in body.iter():
-        if el is title_el:
-            past_title = True
-        if not isinstance(el.tag, str) or el.tag in ("script", "style", "template"):
-            continue
-        chunks = [el.text or ""] + [c.tail or "" for c in el if c.tail]
-        if not any(_TRIGGER.search(c) for c in chunks):
+    title_at = _position(title_el) if title_el is not None else None
+    for chunk in _trigger_texts(body):
+        el = chunk.getparent()
+        if el is not None and chunk.is_tail:
+            el = el.getparent()
+        if el is None or not isinstance(el.tag, str) or el.tag in ("script", "style", "template"):
             continue
         block = _nearest_block(el)
         for _ in range(3):
@@ -180,12 +190,19 @@ def page_notices(root, title_el=None) -> list[Notice]:
             if kind:
                 seen.add(id(block))
                 own = not in_footer(block) and not _in_card(block, len(text))
-                before = not past_title and not any(x is title_el for x in block.iter())
+                before = title_at is not None and _position(block) < title_at and not any(
+                    x is title_el for x in block.iter()
+                )
                 furniture = before or any(a.tag in _FURNITURE for a in block.iterancestors())
                 found.append(Notice(kind, text, block, furniture or block.tag in _FURNITURE, own))
                 break
             block = _nearest_block(block.getparent())
     return found
+
+
+def _position(el) -> int:
+    """The element's place in document order (elements before it that are not its ancestors)."""
+    return int(el.xpath("count(preceding::*)"))
 
 
 def pick_notice(notices: list[Notice], kind: str, root) -> str | None:
