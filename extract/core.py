@@ -180,6 +180,7 @@ def _extract(body: bytes, url: str, content_type: str | None) -> ExtractedPage:
     page.medical_tip = notes["tip"]
 
     blocks, method = _app_state(page, meta, blocks, method)
+    blocks = _thread_replies(page, blocks, report.comments, site_names(meta))
 
     # A notice in a box of its own outside the answer (a statement bar, a note below, a side box).
     if not page.has_verification_disclaimer and (text := pick_notice(notices, "disclaimer", root)):
@@ -269,6 +270,19 @@ def _app_state(page: ExtractedPage, meta, blocks: list[Block], method: str) -> t
     if tip and not page.has_medical_tip:
         page.has_medical_tip, page.medical_tip = True, tip
     return blocks, method
+
+
+def _thread_replies(page: ExtractedPage, blocks: list[Block], comments: list, names: set[str]) -> list[Block]:
+    """A thread whose opening post is a line or two: its replies are the answer, not comments on it
+    (they are dropped as comments only when the page has an answer of its own)."""
+    own = len(compact(render(blocks)))
+    if own >= 80 or not comments:
+        return blocks
+    replies = [b for el in comments for b in from_html(el)]
+    replies, _notes = strip_notices(replies, page.question, names)
+    if len(compact(render(replies))) < max(200, 5 * own):
+        return blocks
+    return merge_bullets(blocks + replies)
 
 
 def _main_blocks(root, h1_el) -> tuple[list[Block], str]:

@@ -92,3 +92,16 @@ def test_a_sidebar_before_a_bare_noise_heading_is_not_taken_for_the_answer() -> 
     page = extract_page(_article(side + _paras()), "https://news.example.cn/2025/01/08/5.html")
     _assert_body(page)
     assert "今日要闻" not in page.answer and "便民服务" not in page.answer
+
+
+def test_a_thread_with_a_one_line_post_keeps_its_replies_as_the_answer() -> None:
+    """Replies are dropped as comments under a real answer; under a one-line post they are the answer."""
+    replies = "".join(
+        f'<div class="r{i % 2}x"><span>用户{i}</span> <span>2024-03-0{i} 10:1{i}</span>'
+        f"<p>{BODY[i]}</p><a href='#'>回复</a> <span>赞 {i}</span></div>"
+        for i in range(4)
+    )
+    html = (f'<html><head><title>{TITLE}-论坛</title></head><body><h1>{TITLE}</h1><div class="p0">'
+            f"<p>大家今年交了吗？</p></div><div class='rs'>{replies}</div></body></html>")  # fmt: skip
+    page = extract_page(html.encode("utf-8"), "https://bbs.example.cn/t/1.html")
+    _assert_body(page)

@@ -128,6 +128,7 @@ def clean_structure(root, base: str, self_url: str, protected: list) -> NoiseRep
     for run in find_comment_runs(root, protected):
         for el in run:
             drop(el)
+            report.comments.append(el)
     return report
 
 
