@@ -18,7 +18,7 @@ from extract import appdata, appstate
 from extract.blocks import (
     Block,
     from_html,
-    from_trafilatura_xml,
+    from_trafilatura_tree,
     merge_bullets,
     render,
     select_by_text,
@@ -285,6 +285,26 @@ def _thread_replies(page: ExtractedPage, blocks: list[Block], comments: list, na
     return merge_bullets(blocks + replies)
 
 
+def _trafilatura_tree(root):
+    """trafilatura's choice as its XML output tree, built from the tree we hand it: what
+    ``trafilatura.extract(output_format="xml")`` serializes, without the serializing, the re-parsing
+    (twice) and the content fingerprint that only its string output needs."""
+    options = dict(include_tables=True, include_comments=False, include_images=False, include_links=False,
+                   favor_recall=True, fast=False, deduplicate=False)  # fmt: skip
+    try:
+        from trafilatura.utils import sanitize_tree
+        from trafilatura.xml import build_xml_output, remove_empty_elements, strip_double_tags
+
+        doc = trafilatura.bare_extraction(root, output_format="xml", as_dict=False, **options)
+        if doc is None or getattr(doc, "body", None) is None:
+            return None
+        strip_double_tags(doc.body)
+        remove_empty_elements(doc.body)
+        return sanitize_tree(build_xml_output(doc))
+    except Exception:  # noqa: BLE001 - trafilatura can fail on odd trees: the fallback takes over
+        return None
+
+
 def _main_blocks(root, h1_el) -> tuple[list[Block], str]:
     """trafilatura chooses the main text on the cleaned tree; we render the chosen DOM blocks.
 
@@ -292,25 +312,12 @@ def _main_blocks(root, h1_el) -> tuple[list[Block], str]:
     keeps the page's real structure. When the DOM blocks do not cover what trafilatura chose
     (text it assembled itself), its XML is used instead.
     """
-    try:
-        xml = trafilatura.extract(
-            root,
-            output_format="xml",
-            include_tables=True,
-            include_comments=False,
-            include_images=False,
-            include_links=False,
-            favor_recall=True,
-            fast=False,
-            deduplicate=False,
-        )
-    except Exception:  # noqa: BLE001 - trafilatura can fail on odd trees; fall back below
-        xml = None
+    tree = _trafilatura_tree(root)
     body = root.find("body")
     dom = from_html(body) if body is not None else []
-    if not xml:
+    if tree is None:
         return merge_bullets(dom), "fallback"  # trafilatura chose nothing: the whole cleaned body
-    xml_blocks = from_trafilatura_xml(xml)
+    xml_blocks = from_trafilatura_tree(tree)
     chosen = render(xml_blocks)
     picked = select_by_text(dom, chosen)
     total = len(compact(chosen))

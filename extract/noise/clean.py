@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from lxml import etree
+
 from extract.noise.cards import find_card_runs, find_comment_runs, remove_card_runs
 from extract.noise.lines import is_byline, is_noise_heading, is_noise_line
 from extract.noise.report import NoiseReport
@@ -46,6 +48,7 @@ def _drop_before(root, anchor) -> None:
             ancestor.remove(sib)
 
 
+_MAYBE_HIDDEN = etree.XPath(".//*[@hidden or @aria-hidden or contains(@style, 'none') or contains(@style, 'hidden')]")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
 
@@ -53,8 +56,8 @@ def _remove_hidden(root, protected: list) -> None:
     """Blocks a browser does not show (display:none, visibility:hidden, ``hidden``, aria-hidden):
     templates, machine metadata, screen-reader copies. A long hidden text is a collapsed "read more"
     of the article itself, and stays."""
-    for el in list(root.iter()):
-        if not is_el(el) or el.getparent() is None or el.tag in ("html", "body"):
+    for el in _MAYBE_HIDDEN(root):
+        if el.getparent() is None or el.tag in ("html", "body"):
             continue
         if not (el.get("hidden") is not None or (el.get("aria-hidden") or "").lower() == "true"
                 or _HIDDEN_STYLE.search(el.get("style") or "")):  # fmt: skip
