@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 _WS = re.compile(r"\s+")
@@ -57,6 +58,7 @@ def element_text(el, limit: int | None = None) -> str:
     return squash("".join(parts))
 
 
+@lru_cache(maxsize=8192)  # the cleaning passes ask about the same links many times per page
 def page_link(href: str | None, base: str) -> str | None:
     """Absolute http(s) URL of a link that leads to another page, else None (anchors, js, mail)."""
     if not href:
