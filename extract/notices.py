@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from lxml import etree
@@ -42,6 +43,7 @@ _TIP_WEAK = re.compile(
 _TIP_LEAD = re.compile(r"^(温馨)?提示\s*[:：]|^(医疗|健康|风险)?(提示|提醒|声明)\s*[:：]|^免责声明\s*[:：]?")
 
 
+@lru_cache(maxsize=16384)  # pure on the text; menus and cards repeat lines
 def is_tip(text: str) -> bool:
     t = compact(text)
     if not t or len(t) > 600:
@@ -55,6 +57,7 @@ def is_tip(text: str) -> bool:
 _FOOTERISH = re.compile(r"版权所有|ICP|©|Copyright|备案号", re.I)
 
 
+@lru_cache(maxsize=16384)  # pure on the text; menus and cards repeat lines
 def is_disclaimer(text: str) -> bool:
     """A whole block that exists to say: unverified, check the official source."""
     t = compact(text)

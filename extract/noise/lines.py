@@ -7,6 +7,7 @@ again on the answer's blocks (``extract.core``), so both see one notion of noise
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from extract.noise.words import (
     ANSWERS_HEADING,
@@ -44,6 +45,7 @@ def heading_key(text: str) -> str:
     return key
 
 
+@lru_cache(maxsize=16384)  # pure on the text; menus and cards repeat lines
 def is_noise_heading(text: str) -> bool:
     key = heading_key(text)
     if not key or len(key) > 14:
@@ -75,6 +77,7 @@ def is_counter(text: str) -> bool:
     return not COUNTER_WORDS.sub("", text)
 
 
+@lru_cache(maxsize=16384)  # pure on the text; menus and cards repeat lines
 def is_noise_line(text: str, weak: bool = True) -> bool:
     """A short block that is boilerplate: breadcrumb, print/close, share, app banner, footer, meta line.
 
