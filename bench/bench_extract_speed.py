@@ -4,7 +4,7 @@
 [--external DIR]``). Pages: the sample site (both editions) and the labelled eval set; with
 ``--external`` also eval-external's HTML pages (read in place). Each round times both over every
 page (order alternating between rounds); the medians of the rounds give pages/second, and the
-ratio ours / trafilatura is the figure the issue asks for (target >= 0.6).
+ratio ours / trafilatura is the figure the issue asks for (target >= 1.0x).
 
 Both get the raw bytes, as a crawler would hand them over: trafilatura decodes them itself.
 """
@@ -22,7 +22,7 @@ import trafilatura
 from extract import extract_page
 
 ROOT = Path(__file__).resolve().parents[1]
-TARGET = 0.6
+TARGET = 1.0  # issue 13.7: at least bare trafilatura.extract's pages/s
 
 
 def load_pages(external: Path | None = None) -> list[tuple[str, bytes]]:

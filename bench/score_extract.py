@@ -10,18 +10,14 @@ string of that page in the answer), and the accuracy of question, disclaimer fla
 dates (published and updated), topic and page type. The baseline is bare
 ``trafilatura.extract(text)`` on the same pages (decoded with the same decoder), same run.
 
-``--external DIR`` scores a directory laid out as ``<dataset>/html/<id>.html`` +
-``<dataset>/truth/<id>.json`` (``main_text``, ``must_contain``, ``must_not_contain``, ``encoding``,
-``lang``) in place, read only; skipped with a message when DIR does not exist. There our output is
-question + answer (the truths keep the headline), except for datasets whose truth has no headline
-(``article-extraction-benchmark``), where it is the answer alone.
+``--external DIR`` also scores eval-external in place (``bench/score_external.py``: tune and test
+halves, trafilatura and readability-lxml as anchors); skipped with a message when DIR does not exist.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import re
 import statistics
 import sys
 import time
@@ -40,10 +36,8 @@ ROOT = Path(__file__).resolve().parents[1]
 EVALSET = ROOT / "bench" / "evalset"
 SITE = ROOT / "sample_site" / "site"
 HOSTS = {"portal": "http://127.0.0.1:8001", "city": "http://127.0.0.2:8002"}
-NO_HEADLINE = {"article-extraction-benchmark"}
 TARGETS = {"f1_mean": 0.98, "f1_min": 0.90, "leaked_pages": 0, "question": 0.98, "disclaimer": 0.98,
            "topic": 0.98, "dates": 0.95}  # fmt: skip
-_CLEANEVAL = re.compile(r"^\s*<text\b[^>]*>|</text>\s*$", re.I)
 
 
 # ---- metrics ---------------------------------------------------------------------------------------
@@ -204,93 +198,6 @@ def check_targets(summary: dict[str, Any]) -> list[str]:
     return missed
 
 
-# ---- external set -------------------------------------------------------------------------------------
-
-
-def external_cases(root: Path) -> list[dict[str, Any]]:
-    cases = []
-    for dataset in sorted(p for p in root.iterdir() if (p / "html").is_dir() and (p / "truth").is_dir()):
-        for truth_file in sorted((dataset / "truth").glob("*.json")):
-            truth = json.loads(truth_file.read_text(encoding="utf-8"))
-            html_file = dataset / "html" / f"{truth_file.stem}.html"
-            if html_file.is_file():
-                cases.append({"dataset": dataset.name, "truth": truth, "html": html_file})
-    return cases
-
-
-def _unwrap(body: bytes) -> bytes:
-    """Strip the CleanEval ``<text ...>`` wrapper some dataset pages carry (not part of the page)."""
-    head = body[:2000].lstrip()
-    if head[:5].lower() != b"<text":
-        return body
-    end = body.find(b">")
-    body = body[end + 1 :]
-    tail = body.rstrip()
-    if tail[-7:].lower() == b"</text>":
-        body = tail[:-7]
-    return body
-
-
-def score_external(case: dict[str, Any]) -> dict[str, Any]:
-    truth = case["truth"]
-    raw = _unwrap(case["html"].read_bytes())
-    url = truth.get("url") or f"http://127.0.0.1/{case['html'].name}"
-    lang = truth.get("lang") or "zh"
-    page = extract_page(raw, url)
-    ours = (
-        page.answer
-        if case["dataset"] in NO_HEADLINE
-        else "\n".join(x for x in (page.question, page.answer) if x)
-    )
-    # The baseline gets the page decoded with the dataset's own (correct) encoding: its best case.
-    text = raw.decode(truth.get("encoding") or "utf-8", errors="replace")
-    try:
-        base = trafilatura.extract(text, include_comments=False) or ""
-    except Exception:  # noqa: BLE001
-        base = ""
-    row: dict[str, Any] = {"dataset": case["dataset"], "id": truth.get("id"), "lang": lang}
-    main = truth.get("main_text")
-    if main:
-        row["p"], row["r"], row["f1"] = prf(ours, main, lang)
-        row["base_p"], row["base_r"], row["base_f1"] = prf(base, main, lang)
-    mnc = truth.get("must_not_contain") or []
-    if mnc:
-        row["mnc"] = bool(leaks(ours, mnc))
-        row["base_mnc"] = bool(leaks(base, mnc))
-    mc = truth.get("must_contain") or []
-    if mc:
-        row["mc_missed"] = len(mc) - len(leaks(ours, mc))
-        row["base_mc_missed"] = len(mc) - len(leaks(base, mc))
-        row["mc_total"] = len(mc)
-    return row
-
-
-def summarize_external(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    out = []
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for r in rows:
-        groups.setdefault(r["dataset"], []).append(r)
-    zh = [r for r in rows if r["lang"] == "zh" and "f1" in r]
-    named = sorted(groups.items()) + ([("all zh with main text", zh)] if zh else [])
-    for name, pool in named:
-        scored = [r for r in pool if "f1" in r]
-        mnc = [r for r in pool if "mnc" in r]
-        mc = [r for r in pool if "mc_total" in r]
-        item: dict[str, Any] = {"dataset": name, "pages": len(pool)}
-        if scored:
-            for key in ("p", "r", "f1", "base_p", "base_r", "base_f1"):
-                item[key] = statistics.fmean(r[key] for r in scored)
-        if mnc:
-            item["mnc"] = sum(r["mnc"] for r in mnc) / len(mnc)
-            item["base_mnc"] = sum(r["base_mnc"] for r in mnc) / len(mnc)
-        if mc:
-            item["mc_missed"] = sum(r["mc_missed"] for r in mc)
-            item["base_mc_missed"] = sum(r["base_mc_missed"] for r in mc)
-            item["mc_total"] = sum(r["mc_total"] for r in mc)
-        out.append(item)
-    return out
-
-
 # ---- output ---------------------------------------------------------------------------------------------
 
 
@@ -354,24 +261,6 @@ def print_labelled(rows: list[dict[str, Any]], per_page: bool) -> dict[str, Any]
     return overall
 
 
-def print_external(rows: list[dict[str, Any]]) -> None:
-    print()
-    print(
-        "| dataset | pages | ours P / R / F1 / MNC | trafilatura P / R / F1 / MNC | must_contain missed ours / traf |"
-    )
-    print("| --- | ---: | --- | --- | --- |")
-    for s in summarize_external(rows):
-        ours = base = "-"
-        if "f1" in s:
-            ours = f"{s['p']:.3f} / {s['r']:.3f} / {s['f1']:.3f}"
-            base = f"{s['base_p']:.3f} / {s['base_r']:.3f} / {s['base_f1']:.3f}"
-        if "mnc" in s:
-            ours += f" / {s['mnc']:.2f}"
-            base += f" / {s['base_mnc']:.2f}"
-        mc = f"{s['mc_missed']} / {s['base_mc_missed']} of {s['mc_total']}" if "mc_total" in s else "-"
-        print(f"| {s['dataset']} | {s['pages']} | {ours} | {base} | {mc} |")
-
-
 def main(argv: list[str]) -> None:
     ap = argparse.ArgumentParser(prog="python -m bench.score_extract", description=__doc__.split("\n")[0])
     ap.add_argument("--set", choices=["all", "evalset", "sample", "none"], default="all")
@@ -394,11 +283,9 @@ def main(argv: list[str]) -> None:
         if not args.external.is_dir():
             print(f"\nexternal: skipped ({args.external} does not exist)")
         else:
-            t0 = time.perf_counter()
-            ext_rows = [score_external(c) for c in external_cases(args.external)]
-            print_external(ext_rows)
-            print(f"\nexternal: {len(ext_rows)} pages in {time.perf_counter() - t0:.1f}s")
-            out["external"] = {"rows": ext_rows, "summary": summarize_external(ext_rows)}
+            from bench.score_external import run_external
+
+            out["external"] = run_external(args.external, per_page=args.pages)
     if args.json:
         args.json.write_text(json.dumps(out, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
 

@@ -73,6 +73,11 @@ def from_trafilatura_xml(xml: str) -> list[Block]:
         return []
     if doc is None:
         return []
+    return from_trafilatura_tree(doc)
+
+
+def from_trafilatura_tree(doc) -> list[Block]:
+    """trafilatura's XML output as a tree (``<doc><main>…``) -> blocks."""
     main = doc.find("main")
     if main is None:
         main = doc

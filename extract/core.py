@@ -9,18 +9,16 @@ disclaimer, the tip and boilerplate lines out of the answer.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import lxml.html
 import trafilatura
 from lxml import etree
 
-from extract import appdata
+from extract import appdata, appstate
 from extract.blocks import (
     Block,
-    block_text,
     from_html,
-    from_trafilatura_xml,
+    from_trafilatura_tree,
     merge_bullets,
     render,
     select_by_text,
@@ -35,17 +33,20 @@ from extract.meta import (
     read_meta,
     site_names,
     strip_question,
+    title_core,
     to_date,
     visible_dates,
 )
 from extract.model import ExtractedPage
 from extract.noise.clean import clean_lines, clean_structure
-from extract.noise.lines import is_noise_heading, is_noise_line
-from extract.notices import is_disclaimer, is_tip
-from extract.text import compact, element_text
+from extract.notices import not_the_pages, page_notices, pick_notice
+from extract.text import compact, element_text, han_count, quote_controls, strip_controls
 from extract.topic import classify
+from extract.trim import strip_notices
 
-EXTRACTOR_VERSION = "7"
+RULES_VERSION = "8"  # bump whenever a rule of ours changes what a page extracts to
+# trafilatura chooses the main text: a new trafilatura can change answers as much as a rule of ours.
+EXTRACTOR_VERSION = f"{RULES_VERSION}+traf{trafilatura.__version__}"
 
 MAX_BYTES = 3_000_000  # bigger bodies are cut: bounded time on huge pages
 MAX_ELEMENTS = 60_000  # beyond this many elements the tail of the page is dropped
@@ -57,7 +58,15 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 # Comments go at parse time: "When <!-- -->President<!-- --> Trump" is one sentence, and
 # trafilatura drops the text after a comment node it meets in a tree it did not parse itself.
 _PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True)
-_COUNTER_LINE = re.compile(r"^[^:：]{1,8}[:：]\d+$")
+# Every element an HtmlElement by lxml's C-level default lookup: lxml.html's own per-tag lookup runs
+# Python code for each element proxy the passes touch (millions per hundred pages). Nothing here
+# needs its form/input/label classes.
+_PARSER.set_element_class_lookup(
+    etree.ElementDefaultClassLookup(
+        element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment, pi=lxml.html.HtmlProcessingInstruction,
+        entity=lxml.html.HtmlEntity,
+    )
+)
 
 
 def extract_page(body: bytes, url: str, content_type: str | None = None) -> ExtractedPage:
@@ -69,6 +78,24 @@ def extract_page(body: bytes, url: str, content_type: str | None = None) -> Extr
             url=str(url or ""), page_type="other", no_answer=f"extractor error: {type(exc).__name__}"
         )
     page.extractor_version = EXTRACTOR_VERSION
+    return _without_controls(page)
+
+
+def _without_controls(page: ExtractedPage) -> ExtractedPage:
+    """Every text the page gave us, less control characters; its URLs with them percent-encoded."""
+    page.question = strip_controls(page.question)
+    page.answer = strip_controls(page.answer)
+    page.disclaimer = strip_controls(page.disclaimer) if page.disclaimer else page.disclaimer
+    page.medical_tip = strip_controls(page.medical_tip) if page.medical_tip else page.medical_tip
+    for block in page.answer_blocks:
+        if isinstance(block.get("text"), str):
+            block["text"] = strip_controls(block["text"])
+        if "items" in block:
+            block["items"] = [strip_controls(i) for i in block["items"]]
+        if "rows" in block:
+            block["rows"] = [[strip_controls(c) for c in row] for row in block["rows"]]
+    page.related = [{"title": strip_controls(r["title"]), "url": quote_controls(r["url"])} for r in page.related]
+    page.canonical_url = quote_controls(page.canonical_url) if page.canonical_url else page.canonical_url
     return page
 
 
@@ -127,6 +154,7 @@ def _extract(body: bytes, url: str, content_type: str | None) -> ExtractedPage:
     page.question = pick_question(meta)
     title_el = h1_el if h1_el is not None else find_title_element(root, page.question)
     protected = [title_el] if title_el is not None else []
+    notices = page_notices(root, title_el)  # before cleaning: the cleaner drops side boxes and bars
 
     report = clean_structure(root, url, url, protected)
     body_el = root.find("body")
@@ -143,24 +171,23 @@ def _extract(body: bytes, url: str, content_type: str | None) -> ExtractedPage:
     page.updated = meta.updated or upd
 
     blocks, method = _main_blocks(root, h1_el)
-    blocks, notes = _strip_notices(blocks, page.question, site_names(meta))
+    blocks, notes = strip_notices(blocks, page.question, site_names(meta))
+    for kind in ("disclaimer", "tip"):
+        if notes[kind] and not_the_pages(notices, notes[kind]):
+            notes[kind] = None  # the main text took in a footer's or a card's notice: out, no flag
     page.has_verification_disclaimer = notes["disclaimer"] is not None
     page.disclaimer = notes["disclaimer"]
     page.has_medical_tip = notes["tip"] is not None
     page.medical_tip = notes["tip"]
 
-    if len(compact(render(blocks))) < 40:
-        # A client-rendered shell: the answer lives in JSON-LD or the app state, if anywhere.
-        app_blocks = appdata.answer_blocks(meta, page.question)
-        if app_blocks and len(compact(render(app_blocks))) > len(compact(render(blocks))):
-            app_blocks, more = _strip_notices(app_blocks, page.question, site_names(meta))
-            blocks, method = app_blocks, "appstate"
-            if more["disclaimer"] and not page.has_verification_disclaimer:
-                page.has_verification_disclaimer, page.disclaimer = True, more["disclaimer"]
-            if more["tip"] and not page.has_medical_tip:
-                page.has_medical_tip, page.medical_tip = True, more["tip"]
-        if not page.question:
-            page.question = strip_question(appdata.question(meta) or "")
+    blocks, method = _app_state(page, meta, blocks, method)
+    blocks = _thread_replies(page, blocks, report.comments, site_names(meta))
+
+    # A notice in a box of its own outside the answer (a statement bar, a note below, a side box).
+    if not page.has_verification_disclaimer and (text := pick_notice(notices, "disclaimer", root)):
+        page.has_verification_disclaimer, page.disclaimer = True, text
+    if not page.has_medical_tip and (text := pick_notice(notices, "tip", root)):
+        page.has_medical_tip, page.medical_tip = True, text
 
     blocks, page.note = _capped(blocks)
     page.answer_blocks = blocks
@@ -212,14 +239,91 @@ _METHOD_TRUST = {"main": 1.0, "appstate": 0.85, "fallback": 0.45, "none": 0.0}
 
 
 def _confidence(page: ExtractedPage) -> float:
-    """How far to trust the answer: by how it was found, how much of it there is, and whether a
-    question stands over it. A short answer or one from the whole-body fallback is worth a look."""
+    """How far to trust the answer: by how it was found, how much of it there is, whether a question
+    stands over it, whether it shares the question's words, and whether it reads like a list of links
+    (a listing or a sidebar taken for the answer). Low is worth an editor's look."""
     if not page.answer:
         return 0.0
     chars = len(compact(page.answer))
     size = min(1.0, 0.5 + chars / 400)  # 8 chars -> 0.52, 200+ chars -> 1.0
     asked = 1.0 if page.question else 0.7
-    return round(_METHOD_TRUST.get(page.method, 0.5) * size * asked, 3)
+    return round(_METHOD_TRUST.get(page.method, 0.5) * size * asked * _shape(page, chars), 3)
+
+
+def _shape(page: ExtractedPage, chars: int) -> float:
+    """1.0 for an answer that looks like one; less for short list lines or text off the question."""
+    short_items = sum(
+        len(compact(i)) for b in page.answer_blocks if b["type"] == "list" for i in b["items"] if len(i) < 30
+    )
+    factor = 0.6 if chars and short_items > 0.7 * chars else 1.0
+    q = compact(page.question)
+    grams = {q[i : i + 2] for i in range(len(q) - 1) if han_count(q[i : i + 2]) == 2}
+    if len(grams) >= 3 and not any(g in page.answer for g in grams):
+        factor *= 0.6  # not one of the question's words in the answer: likely another item's text
+    return factor
+
+
+_NOTICE_HINT = re.compile(r"仅供|核实|为准|面诊|医嘱|\\u4ec5\\u4f9b|\\u6838\\u5b9e|\\u4e3a\\u51c6", re.I)
+
+
+def _app_state(page: ExtractedPage, meta, blocks: list[Block], method: str) -> tuple[list[Block], str]:
+    """The answer from the app state / JSON-LD when the DOM gave none (a client-rendered shell) or
+    only the whole-body fallback; the notices beside it whenever the page has not shown its own."""
+    shell = len(compact(render(blocks))) < 40
+    hinted = any(_NOTICE_HINT.search(text) for _kind, text in meta.state_scripts)
+    if not (shell or method == "fallback" or (hinted and not page.has_verification_disclaimer)):
+        return blocks, method
+    if not meta.jsonld and not meta.state_scripts:
+        return blocks, method
+    found = appstate.find(meta.jsonld + meta.app_state, page.question or title_core(meta.title))
+    if found is None:
+        return blocks, method
+    app_blocks, more = strip_notices(found.blocks, page.question or found.question, site_names(meta))
+    size = len(compact(render(app_blocks)))
+    if (shell and size > len(compact(render(blocks)))) or (method == "fallback" and size >= 40):
+        blocks, method = app_blocks, "appstate"
+        page.question = page.question or strip_question(found.question)
+    else:
+        more = {"disclaimer": None, "tip": None}
+    disclaimer, tip = found.disclaimer or more["disclaimer"], found.tip or more["tip"]
+    if disclaimer and not page.has_verification_disclaimer:
+        page.has_verification_disclaimer, page.disclaimer = True, disclaimer
+    if tip and not page.has_medical_tip:
+        page.has_medical_tip, page.medical_tip = True, tip
+    return blocks, method
+
+
+def _thread_replies(page: ExtractedPage, blocks: list[Block], comments: list, names: set[str]) -> list[Block]:
+    """A thread whose opening post is a line or two: its replies are the answer, not comments on it
+    (they are dropped as comments only when the page has an answer of its own)."""
+    own = len(compact(render(blocks)))
+    if own >= 80 or not comments:
+        return blocks
+    replies = [b for el in comments for b in from_html(el)]
+    replies, _notes = strip_notices(replies, page.question, names)
+    if len(compact(render(replies))) < max(200, 5 * own):
+        return blocks
+    return merge_bullets(blocks + replies)
+
+
+def _trafilatura_tree(root):
+    """trafilatura's choice as its XML output tree, built from the tree we hand it: what
+    ``trafilatura.extract(output_format="xml")`` serializes, without the serializing, the re-parsing
+    (twice) and the content fingerprint that only its string output needs."""
+    options = dict(include_tables=True, include_comments=False, include_images=False, include_links=False,
+                   favor_recall=True, fast=False, deduplicate=False)  # fmt: skip
+    try:
+        from trafilatura.utils import sanitize_tree
+        from trafilatura.xml import build_xml_output, remove_empty_elements, strip_double_tags
+
+        doc = trafilatura.bare_extraction(root, output_format="xml", as_dict=False, **options)
+        if doc is None or getattr(doc, "body", None) is None:
+            return None
+        strip_double_tags(doc.body)
+        remove_empty_elements(doc.body)
+        return sanitize_tree(build_xml_output(doc))
+    except Exception:  # noqa: BLE001 - trafilatura can fail on odd trees: the fallback takes over
+        return None
 
 
 def _main_blocks(root, h1_el) -> tuple[list[Block], str]:
@@ -229,96 +333,18 @@ def _main_blocks(root, h1_el) -> tuple[list[Block], str]:
     keeps the page's real structure. When the DOM blocks do not cover what trafilatura chose
     (text it assembled itself), its XML is used instead.
     """
-    try:
-        xml = trafilatura.extract(
-            root,
-            output_format="xml",
-            include_tables=True,
-            include_comments=False,
-            include_images=False,
-            include_links=False,
-            favor_recall=True,
-            fast=False,
-            deduplicate=False,
-        )
-    except Exception:  # noqa: BLE001 - trafilatura can fail on odd trees; fall back below
-        xml = None
+    tree = _trafilatura_tree(root)
     body = root.find("body")
     dom = from_html(body) if body is not None else []
-    if not xml:
+    if tree is None:
         return merge_bullets(dom), "fallback"  # trafilatura chose nothing: the whole cleaned body
-    xml_blocks = from_trafilatura_xml(xml)
+    xml_blocks = from_trafilatura_tree(tree)
     chosen = render(xml_blocks)
     picked = select_by_text(dom, chosen)
     total = len(compact(chosen))
     if total and len(compact(render(picked))) >= 0.85 * total:
         return merge_bullets(picked), "main"
     return merge_bullets(xml_blocks), "main"
-
-
-_NAV_WORDS = re.compile(
-    r"首页|主页|返回|登录|注册|搜索|菜单|导航|下载|APP|App|app|更多|频道|栏目|网站|[|/·>»\-\s]"
-)
-
-
-def _is_masthead(text: str, names: set[str]) -> bool:
-    """A line of nothing but the site's name(s) and navigation words ("健康问答 首页")."""
-    key = compact(text)
-    if not names or len(key) > 40:
-        return False
-    for name in sorted(names, key=len, reverse=True):
-        if name:
-            key = key.replace(name, "")
-    return len(key) < len(compact(text)) and not _NAV_WORDS.sub("", key)
-
-
-def _strip_notices(
-    blocks: list[Block], question: str, names: set[str] | None = None
-) -> tuple[list[Block], dict[str, Any]]:
-    """Drop the question echo, disclaimer, tip, boilerplate lines and everything after a noise heading."""
-    notes: dict[str, Any] = {"disclaimer": None, "tip": None}
-    qkey = compact(question)
-    names = names or set()
-    out: list[Block] = []
-    for i, block in enumerate(blocks):
-        text = block_text(block)
-        key = compact(text)
-        if not key:
-            continue
-        if block["type"] == "table" and all(
-            is_noise_line(cell) for row in block["rows"] for cell in row if cell.strip()
-        ):
-            continue  # a tool row: "2005-04-27 来源:… | 发表评论 | 打印本文"
-        if block["type"] in ("paragraph", "heading"):
-            if i < 3 and not out and qkey and qkey in (key, compact(strip_question(text))):
-                continue  # the question repeated as the answer's first line
-            if is_tip(text):
-                notes["tip"] = notes["tip"] or text
-                continue
-            if is_disclaimer(text):
-                notes["disclaimer"] = notes["disclaimer"] or text
-                continue
-            if is_noise_heading(text):
-                if _COUNTER_LINE.match(key):
-                    # A sidebar's "评论:587" is a counter, not a section: no cut; when far more text
-                    # follows it, what came before it was the sidebar.
-                    if _outweighed(out, blocks[i + 1 :]):
-                        out = []
-                    continue
-                if out:
-                    break  # what follows a leftover 相关推荐 heading is its cards
-                continue
-            if is_noise_line(text) or _is_masthead(text, names):
-                continue
-        out.append(block)
-    return out, notes
-
-
-def _outweighed(before: list[Block], after: list[Block]) -> bool:
-    """Far more text after a noise heading than before it: the heading sat above the main text."""
-    kept = sum(len(compact(block_text(b))) for b in before)
-    rest = sum(len(compact(block_text(b))) for b in after)
-    return rest >= 500 and rest > 4 * kept
 
 
 def _time_element(root) -> str | None:

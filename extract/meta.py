@@ -32,8 +32,18 @@ class PageMeta:
     published: str | None = None
     updated: str | None = None
     jsonld: list[dict[str, Any]] = field(default_factory=list)
-    app_state: list[Any] = field(default_factory=list)
+    state_scripts: list[tuple[str, str]] = field(default_factory=list)  # (type, text), parsed lazily
     is_qa_schema: bool = False
+    _app_state: list[Any] | None = None
+
+    @property
+    def app_state(self) -> list[Any]:
+        """The JSON documents of the page's app-state scripts, decoded on first use."""
+        if self._app_state is None:
+            from extract.appstate import parse_script
+
+            self._app_state = [d for kind, text in self.state_scripts for d in parse_script(kind, text)]
+        return self._app_state
 
 
 def strip_question(text: str) -> str:
@@ -153,21 +163,8 @@ def _types(obj: dict[str, Any]) -> set[str]:
     return set()
 
 
-_STATE = re.compile(
-    r"window\.(__INITIAL_STATE__|__NUXT__|__PRELOADED_STATE__|__APOLLO_STATE__|__DATA__)\s*=\s*"
-)
-
-
-def _app_state(script_text: str) -> Any:
-    m = _STATE.search(script_text)
-    if not m:
-        return None
-    rest = script_text[m.end() :].strip()
-    # The JSON object ends at the last closing brace before the script's end (or a ;\n).
-    end = rest.rfind("}")
-    if end < 0:
-        return None
-    return _json_loads(rest[: end + 1])
+# Scripts that may carry app state: a JSON type, or an assignment to window / self / a __var.
+_STATE_HINT = re.compile(r"(window|self|globalThis)\s*(\.|\[)|var\s+__")
 
 
 def read_meta(root, url: str) -> PageMeta:
@@ -211,18 +208,12 @@ def read_meta(root, url: str) -> PageMeta:
         if "ld+json" in kind:
             data = _json_loads(text)
             _walk_ld(data, meta.jsonld)
-        elif (
-            script.get("id") == "__NEXT_DATA__"
-            or kind == "application/json"
-            and "__NEXT_DATA__" in (script.get("id") or "")
-        ):
-            data = _json_loads(text)
-            if data is not None:
-                meta.app_state.append(data)
-        elif len(text) < 2_000_000 and "window.__" in text:
-            data = _app_state(text)
-            if data is not None:
-                meta.app_state.append(data)
+        elif len(text) > 2_000_000 or len(text) < 20:
+            continue
+        elif "json" in kind or script.get("id") == "__NEXT_DATA__":
+            meta.state_scripts.append(("json", text))
+        elif (not kind or "javascript" in kind) and _STATE_HINT.search(text) and "{" in text:
+            meta.state_scripts.append(("js", text))
     for obj in meta.jsonld:
         types = _types(obj)
         if types & {"QAPage", "FAQPage", "Question"}:

@@ -65,3 +65,18 @@ def test_a_directory_is_named_as_one(tmp_path: Path) -> None:
     assert result.returncode == 2 and result.stdout == b""
     err = result.stderr.decode()
     assert err.strip() == f"kb: error: {tmp_path} is a directory: give the files in it ({tmp_path / '*.html'})"
+
+
+def test_method_and_confidence_are_shown_and_doubtful_pages_named_on_stderr(tmp_path: Path) -> None:
+    good = sorted((SITE / "city" / "zcwd").glob("t*.html"))[0]
+    shell = tmp_path / "shell.html"  # an on-topic question whose answer is nowhere on the page
+    shell.write_text('<html><head><title>职工医保住院报销比例是多少_问医保</title></head><body><div id="app">'
+                     "</div></body></html>", encoding="utf-8")  # fmt: skip
+    result = kb("extract", str(good), str(shell))
+    assert result.returncode == 0, result.stderr
+    first, second = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert first["method"] == "main" and first["confidence"] >= 0.9
+    assert second["method"] == "none" and second["confidence"] == 0.0 and second["is_medical_insurance"]
+    assert result.stderr.decode().splitlines() == [
+        f"kb: {shell}: on-topic question but no answer (no answer text found)"
+    ]

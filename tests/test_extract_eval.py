@@ -39,3 +39,43 @@ def test_character_f1_ignores_whitespace_and_width() -> None:
     p, r, f = prf("医保", "医保报销")
     assert p == 1.0 and r == 0.5 and abs(f - 2 / 3) < 1e-9
     assert prf("", "")[2] == 1.0 and prf("", "x")[2] == 0.0
+
+
+def test_eval_external_split_is_fixed_by_the_page_id_hash() -> None:
+    import hashlib
+
+    from bench.eval_split import half_of, page_id
+
+    pid = page_id("magic-html-zh-article", "abc")
+    assert pid == "magic-html-zh-article/abc"
+    assert half_of(pid) == ("tune" if hashlib.sha256(pid.encode()).digest()[0] % 2 == 0 else "test")
+    halves = [half_of(page_id("d", str(i))) for i in range(400)]
+    assert set(halves) == {"tune", "test"} and 150 < halves.count("tune") < 250  # about half each
+
+
+def test_external_scoring_reports_both_halves_and_both_anchors(tmp_path: Path, capsys) -> None:
+    """A directory laid out like eval-external (our own eval pages as "third-party" pages)."""
+    import json
+
+    from bench.eval_split import half_of, page_id
+    from bench.score_external import run_external
+
+    truths = json.loads((HERE / "truth.json").read_text(encoding="utf-8"))
+    (tmp_path / "mini" / "html").mkdir(parents=True)
+    (tmp_path / "mini" / "truth").mkdir()
+    halves = set()
+    for t in truths[:: len(truths) // 8][:8]:
+        (tmp_path / "mini" / "html" / f"{t['id']}.html").write_bytes((HERE / t["file"]).read_bytes())
+        truth = {"id": t["id"], "url": t["url"], "lang": "zh", "encoding": "gbk" if "GB" in t["encoding"] else "utf-8",
+                 "main_text": t["question"] + "\n" + t["answer"], "must_not_contain": t["noise"][:3]}  # fmt: skip
+        (tmp_path / "mini" / "truth" / f"{t['id']}.json").write_text(json.dumps(truth, ensure_ascii=False))
+        halves.add(half_of(page_id("mini", t["id"])))
+    assert halves == {"tune", "test"}, "pick pages that fall in both halves"
+    out = run_external(tmp_path)
+    printed = capsys.readouterr().out
+    for half in ("tune", "test"):
+        zh = next(s for s in out["summary"][half] if s["dataset"] == "all zh with main text")
+        assert zh["f1"] > 0.95 and 0 <= zh["traf_f1"] <= 1 and 0 <= zh["read_f1"] <= 1
+        assert zh["f1"] > zh["read_f1"]  # readability keeps related cards on these templates
+        assert f"{half} half: 0 page(s) under 0.5" in printed
+    assert "readability P / R / F1" in printed

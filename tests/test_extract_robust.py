@@ -7,6 +7,7 @@ here must come out of the rules themselves, and the odd-but-real ones with their
 from __future__ import annotations
 
 import codecs
+import json
 import sys
 import time
 from pathlib import Path
@@ -32,6 +33,16 @@ def _check(page: ExtractedPage) -> None:
     assert page.published is None or len(page.published) == 10
     for link in page.related:
         assert set(link) == {"title", "url"}
+    assert not _controls(page), _controls(page)
+
+
+def _controls(page: ExtractedPage) -> list[str]:
+    """Every text of the page that still holds a control character (newline and tab are fine)."""
+    texts = [page.question, page.answer, page.disclaimer or "", page.medical_tip or ""]
+    texts += [t for r in page.related for t in (r["title"], r["url"])] + [page.canonical_url or ""]
+    for b in page.answer_blocks:
+        texts += [b.get("text", "")] + b.get("items", []) + [c for row in b.get("rows", []) for c in row]
+    return [t for t in texts if any(ord(ch) < 32 and ch not in "\n\t" or 0x7F <= ord(ch) <= 0x9F for ch in t)]
 
 
 @st.composite
@@ -150,3 +161,38 @@ def test_odd_but_real_pages_give_their_answer(body: bytes, content_type: str | N
     page = extract_page(body, "http://127.0.0.1/q/1.html", content_type)
     assert (page.page_type, page.no_answer) == ("qa", None)
     assert (page.question, page.answer) == (Q, A)
+
+
+ESC = "\x1b[31m"  # a colour escape
+TITLE_SET = "\x1b]0;pwned\x07"  # sets the terminal's title, ends with BEL
+CSI = "\x9b2J"  # C1 CSI: clear screen
+
+
+def test_terminal_escapes_never_survive_extraction() -> None:
+    """ESC / BEL / C1 sequences anywhere a page puts text: question, answer blocks, notices, related,
+    and JSON app state whose strings decode to escapes (issue 12.9)."""
+    para = "参保人员在定点医疗机构住院发生的符合规定的医疗费用,由统筹基金按比例支付。" * 20  # controls stay under 1% of the head
+    html = f"""<html><head><title>医保报销{ESC}比例是多少{TITLE_SET}</title></head><body>
+    <h1>医保报销{ESC}比例是多少{TITLE_SET}</h1>
+    <p>职工医保住院报销比例一般在{TITLE_SET}百分之八十左右,{CSI}具体看当地政策。</p><p>{para}</p>
+    <ul><li>门诊{ESC}报销</li><li>住院报销\x07</li></ul>
+    <table><tr><th>类别</th><th>比例</th></tr><tr><td>职工{ESC}</td><td>80%\x7f</td></tr></table>
+    <p>提示:本内容不能代替面诊{ESC},请遵医嘱。</p>
+    <p>本文仅供参考{CSI},请以当地医保局官网核实为准。</p>
+    <h3>相关推荐</h3><ul><li><a href="/q/1.html">异地就医{ESC}怎么报销医保</a></li>
+    <li><a href="/q/2.html">医保卡丢了{TITLE_SET}怎么补办</a></li><li><a href="/q/3.html">新生儿医保怎么办理呢</a></li></ul>
+    </body></html>"""
+    page = extract_page(html.encode("utf-8"), "http://127.0.0.1/q/0.html")
+    _check(page)
+    assert page.question == "医保报销[31m比例是多少]0;pwned"  # the escape's bytes go, its printable rest stays
+    assert "百分之八十左右,2J具体看当地政策" in page.answer
+    assert page.has_medical_tip and page.has_verification_disclaimer
+    assert any("异地就医" in r["title"] for r in page.related)
+
+    shell = json.dumps({"props": {"pageProps": {"question": "医保报销比例是多少",
+                        "answer": f"<p>职工医保住院报销比例{ESC}一般在百分之八十左右。</p><p>{para}</p>"}}})  # fmt: skip
+    app = f"""<html><head><title>医保报销比例是多少</title></head><body><div id="app"></div>
+    <script id="__NEXT_DATA__" type="application/json">{shell}</script></body></html>"""
+    page = extract_page(app.encode("utf-8"), "http://127.0.0.1/q/1.html")
+    _check(page)
+    assert "住院报销比例[31m一般在" in page.answer

@@ -212,6 +212,4 @@ def test_kb_extract_says_when_an_extraction_needs_a_look() -> None:
     broken, good = (json.loads(line) for line in result.stdout.splitlines())
     assert (broken["method"], broken["confidence"]) == ("none", 0.0) and good["method"] == "main"
     assert good["confidence"] >= 0.5
-    assert result.stderr.splitlines() == [
-        f"kb: {shell}: check this extraction (none, confidence 0.00, no answer)"
-    ]
+    assert result.stderr.splitlines() == [f"kb: {shell}: on-topic question but no answer (no answer text found)"]

@@ -38,8 +38,12 @@ LISTING_PRIORITY = 10
 _SKIP_EXTENSIONS = frozenset("." + e for e in IGNORED_EXTENSIONS)
 
 
+_LINK_SCHEMES = ("http", "https", "file", "ftp")
+
+
 def page_links(body: bytes, base_url: str, *, limit: int = 0, encoding: str | None = None) -> tuple[list[str], bool]:
-    """Absolute http(s) URLs of a page's ``<a>``/``<area>`` links (what LinkExtractor would follow), each once,
+    """Absolute URLs of a page's ``<a>``/``<area>`` links (what LinkExtractor would follow: http(s), and file: /
+    ftp: ones, which the scope counts and drops, so a page probing for local files shows), each once,
     in page order, at most ``limit`` of them (0: all); and whether the limit cut some off.
 
     lxml's parser, as fast as a regex over the bytes and linear on any input (a pattern over page bytes
@@ -59,7 +63,7 @@ def page_links(body: bytes, base_url: str, *, limit: int = 0, encoding: str | No
             continue
         url = urljoin(base_url, href)
         parts = urlsplit(url)
-        if parts.scheme not in ("http", "https"):
+        if parts.scheme not in _LINK_SCHEMES:
             continue
         path = parts.path.lower()
         if "." in path.rsplit("/", 1)[-1] and path[path.rfind(".") :] in _SKIP_EXTENSIONS:

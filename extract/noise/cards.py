@@ -7,6 +7,11 @@ names. The cards' links are kept as ``related``.
 
 from __future__ import annotations
 
+import re
+from itertools import islice
+
+from lxml import etree
+
 from extract.noise.report import NoiseReport
 from extract.noise.tree import HEADING_TAGS, contains, drop, is_el, outermost
 from extract.noise.words import COMMENT_REPLY, COMMENT_TIME, USER_PATH
@@ -20,12 +25,18 @@ def _signature(el) -> tuple:
 _CARD_MAX = 800  # a card is a title and a snippet: an article body is never one
 
 
-def _card_link(el, base: str, self_url: str) -> bool:
+def _card_link(el, base: str, self_url: str, memo: dict | None = None) -> bool:
     """A card links to another page with a title-like text (not a username or a menu word)."""
+    if memo is not None:
+        if el not in memo:  # keyed by the element itself: the dict keeps its proxy (and identity) alive
+            memo[el] = _card_link(el, base, self_url)
+        return memo[el]
+    if el.tag != "a" and next(el.iter("a"), None) is None:
+        return False  # the cheap tests first: most elements hold no link, big ones stop early below
     if len(element_text(el, _CARD_MAX + 50)) > _CARD_MAX:
         return False
-    links = [el] if el.tag == "a" else list(el.iter("a"))
-    for a in links[:6]:
+    links = [el] if el.tag == "a" else list(islice(el.iter("a"), 6))
+    for a in links:
         url = page_link(a.get("href"), base)
         if not url or url == self_url or USER_PATH.search(url):
             continue
@@ -55,20 +66,20 @@ def _is_filler(el) -> bool:
     return el.tag in ("hr", "br") or (not element_text(el, 5) and next(el.iter("img"), None) is None)
 
 
-def _alternating_run(kids: list, base: str, self_url: str, protected: list) -> list:
+def _alternating_run(kids: list, base: str, self_url: str, protected: list, memo: dict) -> list:
     """Cards split over two siblings, title then snippet (<dt><a>…</a></dt><dd>…</dd>), >= 3 pairs."""
-    start = next((i for i, k in enumerate(kids) if _card_link(k, base, self_url)), None)
+    start = next((i for i, k in enumerate(kids) if _card_link(k, base, self_url, memo)), None)
     if start is None or len(kids) - start < 6:
         return []
     a, b = kids[start], kids[start + 1]
-    if _card_link(b, base, self_url) or a.tag in HEADING_TAGS:
+    if _card_link(b, base, self_url, memo) or a.tag in HEADING_TAGS:
         return []
     out: list = []
     for i in range(start, len(kids) - 1, 2):
         title, body = kids[i], kids[i + 1]
-        if not (_same_shape(title, a) and _same_shape(body, b) and _card_link(title, base, self_url)):
+        if not (_same_shape(title, a) and _same_shape(body, b) and _card_link(title, base, self_url, memo)):
             break
-        if _card_link(body, base, self_url) or contains(title, protected) or contains(body, protected):
+        if _card_link(body, base, self_url, memo) or contains(title, protected) or contains(body, protected):
             break
         out += [title, body]
     return out if len(out) >= 6 else []
@@ -77,6 +88,7 @@ def _alternating_run(kids: list, base: str, self_url: str, protected: list) -> l
 def find_card_runs(root, base: str, self_url: str, protected: list) -> list[list]:
     """Runs (>=3) of consecutive same-shape siblings that each link to another page."""
     runs: list[list] = []
+    memo: dict = {}
     for parent in root.iter():
         if not is_el(parent) or parent.tag in ("table", "tbody", "thead", "tr", "head"):
             continue
@@ -88,7 +100,7 @@ def find_card_runs(root, base: str, self_url: str, protected: list) -> list[list
             if kid is not None and run and _is_filler(kid):
                 continue
             if kid is not None and kid.tag not in HEADING_TAGS and not contains(kid, protected):
-                if _card_link(kid, base, self_url):
+                if _card_link(kid, base, self_url, memo):
                     if run and _same_shape(run[-1], kid):
                         run.append(kid)
                         continue
@@ -100,17 +112,39 @@ def find_card_runs(root, base: str, self_url: str, protected: list) -> list[list
                 runs.append(run)
             run = []
         if not any(r[0].getparent() is parent for r in runs):
-            pairs = _alternating_run(kids, base, self_url, protected)
+            pairs = _alternating_run(kids, base, self_url, protected, memo)
             if pairs:
                 runs.append(pairs)
     return outermost(runs)
 
 
+_REPLY_HINT = re.compile(r"回复|赞|举报|楼|#|沙发|板凳|网友|游客|匿名")  # a superset of COMMENT_REPLY, per text node
+_TEXTS = etree.XPath(".//text()")
+
+
+def _holding(root, pattern: re.Pattern) -> set:
+    """The elements that hold (at any depth) a text node matching ``pattern``."""
+    marked: set = set()
+    for text in _TEXTS(root):
+        if not pattern.search(text):
+            continue
+        el = text.getparent()
+        if text.is_tail and el is not None:
+            el = el.getparent()
+        while el is not None and el not in marked:
+            marked.add(el)
+            el = el.getparent()
+    return marked
+
+
 def find_comment_runs(root, protected: list) -> list[list]:
     """Runs (>=2) of same-shape siblings that read like comments: a time stamp plus 回复 / 赞 / 楼."""
     runs: list[list] = []
+    marked = _holding(root, _REPLY_HINT)  # only elements with a reply word somewhere inside can be comments
     for parent in root.iter():
         if not is_el(parent) or parent.tag in ("table", "tbody", "thead", "tr", "head", "html"):
+            continue
+        if parent not in marked:
             continue
         kids = [c for c in parent if is_el(c) and not _is_filler(c)]
         if len(kids) < 2:
@@ -118,7 +152,7 @@ def find_comment_runs(root, protected: list) -> list[list]:
         run: list = []
         for kid in kids + [None]:
             ok = False
-            if kid is not None and not contains(kid, protected) and kid.tag not in HEADING_TAGS:
+            if kid is not None and kid in marked and not contains(kid, protected) and kid.tag not in HEADING_TAGS:
                 text = element_text(kid, 600)
                 ok = len(text) <= 600 and bool(COMMENT_TIME.search(text)) and bool(COMMENT_REPLY.search(text))
             if ok and (not run or _same_shape(run[-1], kid)):

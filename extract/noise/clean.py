@@ -8,13 +8,17 @@ boilerplate lines (breadcrumbs, print / close, share bars, bylines, footers) as 
 
 from __future__ import annotations
 
+import re
+
+from lxml import etree
+
 from extract.noise.cards import find_card_runs, find_comment_runs, remove_card_runs
 from extract.noise.lines import is_byline, is_noise_heading, is_noise_line
 from extract.noise.report import NoiseReport
 from extract.noise.sections import remove_heading_sections
 from extract.noise.tree import HEADING_TAGS, contains, drop, is_el, own_texts
-from extract.notices import is_disclaimer, is_tip
-from extract.text import element_text
+from extract.notices import in_footer, is_disclaimer, is_tip
+from extract.text import compact, element_text, page_link
 
 _DROP_TAGS = (
     "script", "style", "noscript", "template", "iframe", "form", "button", "select", "textarea", "input",
@@ -42,6 +46,45 @@ def _drop_before(root, anchor) -> None:
         ancestor.text = None
         for sib in list(child_on_path.itersiblings(preceding=True)):
             ancestor.remove(sib)
+
+
+_MAYBE_HIDDEN = etree.XPath(".//*[@hidden or @aria-hidden or contains(@style, 'none') or contains(@style, 'hidden')]")
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+
+
+def _remove_hidden(root, protected: list) -> None:
+    """Blocks a browser does not show (display:none, visibility:hidden, ``hidden``, aria-hidden):
+    templates, machine metadata, screen-reader copies. A long hidden text is a collapsed "read more"
+    of the article itself, and stays."""
+    for el in _MAYBE_HIDDEN(root):
+        if el.getparent() is None or el.tag in ("html", "body"):
+            continue
+        if not (el.get("hidden") is not None or (el.get("aria-hidden") or "").lower() == "true"
+                or _HIDDEN_STYLE.search(el.get("style") or "")):  # fmt: skip
+            continue
+        if contains(el, protected) or len(element_text(el, 220)) > 200:
+            continue
+        drop(el)
+
+
+def _remove_link_lists(root, base: str, self_url: str, protected: list, report: NoiseReport) -> None:
+    """Lists (>= 3 items) whose text is mostly links to other pages: a thread tree, a "see also" list,
+    a menu. An answer's list has words of its own between the links."""
+    for lst in list(root.iter("ul", "ol")):
+        if lst.getparent() is None or contains(lst, protected) or any(a.tag in ("ul", "ol") for a in lst.iterancestors()):
+            continue
+        items = list(lst.iter("li"))
+        text = len(compact(element_text(lst, 5000)))
+        if len(items) < 3 or not text:
+            continue
+        linked = sum(len(compact(element_text(a, 300))) for a in lst.iter("a") if page_link(a.get("href"), base))
+        titled = sum(1 for li in items if any(
+            page_link(a.get("href"), base) and len(compact(element_text(a, 60))) >= 6 for a in li.iter("a")))  # fmt: skip
+        # Mostly links, or every item headed by a title link (a thread tree: title, author, date, counts).
+        if linked >= 0.6 * text or (titled >= 0.8 * len(items) and linked >= 0.4 * text):
+            report.cards += len(items)
+            report.add_links(lst, base, self_url)
+            drop(lst)
 
 
 def _remove_tocs(root, protected: list) -> None:
@@ -80,12 +123,15 @@ def clean_structure(root, base: str, self_url: str, protected: list) -> NoiseRep
     for el in list(root.iter("header")):
         if el.getparent() is not None and not contains(el, protected):
             drop(el)
+    _remove_hidden(root, protected)
     remove_heading_sections(root, base, self_url, protected, report)
     remove_card_runs(find_card_runs(root, base, self_url, protected), base, self_url, report)
     _remove_tocs(root, protected)
+    _remove_link_lists(root, base, self_url, protected, report)
     for run in find_comment_runs(root, protected):
         for el in run:
             drop(el)
+            report.comments.append(el)
     return report
 
 
@@ -107,8 +153,8 @@ def clean_lines(root, protected: list) -> list[str]:
         weak = el.tag not in ("td", "th", "li", "tr", "dd", "dt")
         if len(text) > 400 or not is_noise_line(text, weak) or is_noise_heading(text):
             continue
-        if is_disclaimer(text) or is_tip(text):
-            continue  # reported as flags by the caller, not silently dropped
+        if (is_disclaimer(text) or is_tip(text)) and not in_footer(el):
+            continue  # reported as flags by the caller, not silently dropped (a footer's go with it)
         if contains(el, protected):
             continue
         victims.append(el)

@@ -7,6 +7,7 @@ again on the answer's blocks (``extract.core``), so both see one notion of noise
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from extract.noise.words import (
     ANSWERS_HEADING,
@@ -25,6 +26,7 @@ from extract.noise.words import (
     GENERIC_HEADING,
     LABELS,
     LOADING,
+    MACHINE_LINE,
     META_LINE,
     PAGER,
     PRINT,
@@ -32,7 +34,7 @@ from extract.noise.words import (
     SHARE_ONLY,
     STRONG_HEADINGS,
 )
-from extract.text import compact, squash
+from extract.text import compact, han_count, squash
 
 
 def heading_key(text: str) -> str:
@@ -43,6 +45,7 @@ def heading_key(text: str) -> str:
     return key
 
 
+@lru_cache(maxsize=16384)  # pure on the text; menus and cards repeat lines
 def is_noise_heading(text: str) -> bool:
     key = heading_key(text)
     if not key or len(key) > 14:
@@ -74,6 +77,7 @@ def is_counter(text: str) -> bool:
     return not COUNTER_WORDS.sub("", text)
 
 
+@lru_cache(maxsize=16384)  # pure on the text; menus and cards repeat lines
 def is_noise_line(text: str, weak: bool = True) -> bool:
     """A short block that is boilerplate: breadcrumb, print/close, share, app banner, footer, meta line.
 
@@ -90,6 +94,8 @@ def is_noise_line(text: str, weak: bool = True) -> bool:
     if len(t) <= 60 and SHARE.search(t):
         return True
     if len(t) <= 400 and FOOTER.search(t):
+        return True
+    if len(t) <= 400 and MACHINE_LINE.match(compact(t)) and not han_count(t):
         return True
     if len(t) <= 120 and PAGER.match(t) and (sum(ch.isdigit() for ch in t) >= 2 or "下一页" in t):
         return True

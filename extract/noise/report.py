@@ -15,6 +15,7 @@ class NoiseReport:
     related: list[dict[str, str]] = field(default_factory=list)
     cards: int = 0
     section_links: int = 0
+    comments: list = field(default_factory=list)  # the comment runs' removed elements, in page order
     _seen: set[str] = field(default_factory=set)
 
     def add_links(self, el, base: str, self_url: str) -> None:

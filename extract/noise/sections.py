@@ -51,6 +51,23 @@ def _section_like(nodes: list, base: str) -> bool:
     return all(_cards_like(n, base) for n in nodes if len(compact(element_text(n, 200))) > 150)
 
 
+def _article_from(sib, base: str) -> bool:
+    """From ``sib`` on, a run of link-free prose (a paragraph of 80+ characters, 300+ in all): an article
+    that shares its container with a sidebar heading above it, not that heading's items."""
+    if any(page_link(a.get("href"), base) for a in sib.iter("a")) or len(compact(element_text(sib, 100))) < 80:
+        return False
+    total = 0
+    for node in [sib, *sib.itersiblings()]:
+        if not is_el(node):
+            continue
+        if any(page_link(a.get("href"), base) for a in node.iter("a")):
+            return False  # cards interleave title links with their snippets: no run of prose
+        total += len(compact(element_text(node, 500)))
+        if total >= 300:
+            return True
+    return False
+
+
 def _cards_like(node, base: str) -> bool:
     """Most text-bearing children each hold a link: a list of cards, not an article with a few links."""
     for _ in range(6):
@@ -108,7 +125,7 @@ def remove_heading_sections(root, base: str, self_url: str, protected: list, rep
                 break
             if sib.tag in HEADING_TAGS and not is_noise_heading(element_text(sib, 60)):
                 break
-            if not _section_like([sib], base):
+            if not _section_like([sib], base) or _article_from(sib, base):
                 break
             victims.append(sib)
         if len(victims) == 1:

@@ -38,8 +38,11 @@ COMMENT_HEADING = re.compile(r"^(共?\d+条?(评论|留言|回复)|(评论|留�
 # What a heading's key leaves out: counts, and decorations such as 更多 > or brackets.
 COUNT = re.compile(r"[(（\[【]?\d+[条个人]?[)）\]】]?")
 DECOR = re.compile(
-    r"(查看更多|更多>*|换一换|换一批|more|MORE|More)$|[\s:：>»›<«‹\-—_|·•●◆■□▪【】\[\]()（）《》「」'\"“”+/]+"
+    r"(查看更多|更多>*|换一换|换一批|more|MORE|More)$|[\s:：>»›<«‹\-—_|·•●◆■□▪【】\[\]()（）《》「」'\"“”+/※★☆▲△►▶▸◎]+"
 )
+
+# Machine metadata left in the page's text (ids joined by separators: "123|||456|||"), no words in it.
+MACHINE_LINE = re.compile(r"^[\w.\-]{0,40}(\|{2,}|#{3,}|;{2,}|,{3,})[\w.\-|#;,]*$")
 
 # Short blocks that are boilerplate by their words.
 BREADCRUMB = re.compile(
@@ -59,6 +62,7 @@ APP = re.compile(
 FOOTER = re.compile(
     r"ICP备|ICP证|版权所有|Copyright|©|主办单位|承办单位|网站标识码|技术支持\s*[:：]|公网安备|备案号|"
     r"首页\s*顶部|返回顶部|回到顶部|网站地图|关于我们|联系我们|免责声明|仅提供信息存储空间服务|"
+    r"未经.{0,10}(授权|许可|同意).{0,12}(转载|复制|使用|摘编)|(禁止|严禁|谢绝)转载|转载请(注明|联系)|"
     r"^[(（]?(责任)?编辑[:：]\S{1,8}[)）]?\s*返回\S{1,8}[,，]\s*查看更多$",
     re.I,
 )

@@ -25,10 +25,11 @@ def extract(
 ) -> None:
     """Extract question, answer, flags, dates, topic and related links: one JSON object per file, in order.
 
+    Each record says how its answer was found (``method``: main, appstate, fallback, none) and how sure the extractor is (``confidence``, 0..1); a page under the low-confidence line, or an on-topic question without an answer, also gets a line on stderr (exit code unchanged).
+
     Exit 2 when a FILE is not a text page at all (a binary or an empty body, by the rule the crawl refuses such a response with): its record still comes out in its place, with an empty answer and no_answer saying why, and a line on stderr names it. A missing file or a directory is refused before anything is extracted (exit 2).
     """
     from extract import extract_page, garbage_reason
-    from kb import confidence
 
     if url is not None and len(files) != 1:
         fail("--url takes exactly one FILE")
@@ -55,11 +56,22 @@ def extract(
         page = extract_page(body, page_url, content_type)
         record = {"path": name, **page.to_dict()}
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
-        if confidence.is_low(page) or (not page.answer and confidence.is_unanswered(page, False)):  # method/confidence are in the JSON; say when they call for a look
-            err_console.print(f"kb: {name}: check this extraction ({page.method}, confidence {page.confidence:.2f}{'' if page.answer else ', no answer'})", highlight=False, markup=False, soft_wrap=True)
         if reason := garbage_reason(body):
             not_pages += 1
             err_console.print(f"kb: {name}: not a text page ({reason})", highlight=False, markup=False)
+        elif note := _doubt(page):
+            err_console.print(f"kb: {name}: {note}", highlight=False, markup=False, soft_wrap=True)
     out.flush()
     if not_pages:
         raise typer.Exit(2)
+
+
+def _doubt(page) -> str | None:
+    """Why an editor should look at this page's extraction (the KB's rules: kb.confidence), or None."""
+    from kb import confidence
+
+    if confidence.is_low(page):
+        return f"low confidence {page.confidence:.2f} (answer found by {page.method}): check the answer"
+    if not page.answer and confidence.is_unanswered(page, False):
+        return f"on-topic question but no answer ({page.no_answer})"
+    return None

@@ -1,0 +1,107 @@
+"""The general kinds of failure seen on article pages of publishers nobody wrote rules for (issue 13.6).
+
+Each page is of our own making, with class names that mean nothing: the rules must find the kind of
+block by what it is, never by a name.
+"""
+
+from __future__ import annotations
+
+from extract import extract_page
+
+TITLE = "城乡居民医保2025年缴费标准公布"
+BODY = [
+    "记者从市医疗保障局获悉，2025年度城乡居民基本医疗保险集中缴费工作已经启动，个人缴费标准为每人每年"
+    "四百元，财政补助标准同步提高，参保群众可通过线上线下多种渠道完成缴费。",
+    "今年的集中缴费期为每年九月至十二月，在集中缴费期内缴费的，从次年一月一日起享受待遇；错过集中缴费期"
+    "的，原则上要设置待遇等待期，等待期内发生的医疗费用基金不予支付。",
+    "医保部门提醒，新生儿、在校学生、退役军人等群体有专门的参保政策，可以向社区或者医保经办窗口咨询，"
+    "低保对象、特困人员等困难群众的个人缴费部分由医疗救助基金给予资助。",
+    "参保群众可以使用国家医保服务平台、当地政务服务App或者银行网点缴费，缴费成功后可在平台查询到缴费记录，"
+    "如有疑问可以拨打医保服务热线咨询。",
+]
+
+
+def _article(inner: str, before: str = "", after: str = "") -> bytes:
+    html = f"""<!doctype html><html><head><meta charset="utf-8"><title>{TITLE}-城市晚报</title></head><body>
+<div class="a1">{before}</div><div class="a2"><h1>{TITLE}</h1><div class="a3">2025-01-08 来源：城市晚报</div>
+<div class="a4">{inner}</div>{after}</div></body></html>"""
+    return html.encode("utf-8")
+
+
+def _paras() -> str:
+    return "".join(f"<p>{p}</p>" for p in BODY)
+
+
+def _assert_body(page) -> None:
+    assert page.page_type == "qa", page.no_answer
+    for p in BODY:
+        assert p in page.answer, page.answer[:300]
+
+
+def test_hidden_blocks_and_machine_metadata_are_not_the_answer() -> None:
+    inner = (
+        '<div style="display: none">20250108|||884213|||3321|||</div><span hidden>编辑推荐位</span>'
+        + _paras()
+        + '<div aria-hidden="true">跳转到正文开始处</div><p>884213|||3321|||0|||</p>'
+    )
+    page = extract_page(_article(inner), "https://news.example.cn/2025/01/08/1.html")
+    _assert_body(page)
+    assert "|||" not in page.answer and "编辑推荐位" not in page.answer and "跳转到正文" not in page.answer
+
+
+def test_a_related_list_and_the_reprint_notice_after_the_body_are_cut() -> None:
+    after = (
+        '<div class="b7"><div class="b8">※ 相关文章</div><ul>'
+        '<li><a href="/n/1.html">职工医保个人账户划入标准调整</a> 01-05</li>'
+        '<li><a href="/n/2.html">异地就医备案可以在手机上办理了</a> 01-03</li>'
+        '<li><a href="/n/3.html">门诊慢特病待遇认定流程简化</a> 12-28</li></ul></div>'
+        "<p>本文为城市晚报原创稿件，未经书面授权不得转载、摘编或以其他方式使用，违者必究。</p>"
+    )
+    page = extract_page(_article(_paras(), after=after), "https://news.example.cn/2025/01/08/2.html")
+    _assert_body(page)
+    assert "相关文章" not in page.answer and "异地就医备案" not in page.answer and "转载" not in page.answer
+    assert any("异地就医备案" in r["title"] for r in page.related)
+
+
+def test_a_thread_tree_of_title_links_after_the_body_is_cut() -> None:
+    tree = "<ul>" + "".join(
+        f'<li><a href="/t/{i}.html">网友{i}号：我也来说说今年缴费的事情</a>【用户{i}】01-0{i} 12:00 {i * 37}字 [{i * 9}/0]</li>'
+        for i in range(1, 7)
+    ) + "</ul>"
+    page = extract_page(_article(_paras() + tree), "https://news.example.cn/2025/01/08/3.html")
+    _assert_body(page)
+    assert "网友1号" not in page.answer
+
+
+def test_a_sidebar_heading_above_the_article_does_not_swallow_it() -> None:
+    """Sidebar lines and a 相关新闻 heading with its items come first in the page's order, in the
+    article's own container: the heading takes its items, not the article after them."""
+    side = (
+        "<p>今日要闻</p><p>本地天气</p><h3>相关新闻</h3>"
+        "<p>医保电子凭证使用指南</p><p>药店购药也能用医保</p><p>住院费用一站式结算</p>"
+    )
+    page = extract_page(_article(side + _paras()), "https://news.example.cn/2025/01/08/4.html")
+    _assert_body(page)
+    assert "医保电子凭证使用指南" not in page.answer
+
+
+def test_a_sidebar_before_a_bare_noise_heading_is_not_taken_for_the_answer() -> None:
+    """Short sidebar lines, then a noise heading that heads nothing of its own, then the article: the
+    cut at the heading must not keep the sidebar and lose the article."""
+    side = "<p>今日要闻</p><p>本地天气</p><p>便民服务</p><h3>相关新闻</h3>"
+    page = extract_page(_article(side + _paras()), "https://news.example.cn/2025/01/08/5.html")
+    _assert_body(page)
+    assert "今日要闻" not in page.answer and "便民服务" not in page.answer
+
+
+def test_a_thread_with_a_one_line_post_keeps_its_replies_as_the_answer() -> None:
+    """Replies are dropped as comments under a real answer; under a one-line post they are the answer."""
+    replies = "".join(
+        f'<div class="r{i % 2}x"><span>用户{i}</span> <span>2024-03-0{i} 10:1{i}</span>'
+        f"<p>{BODY[i]}</p><a href='#'>回复</a> <span>赞 {i}</span></div>"
+        for i in range(4)
+    )
+    html = (f'<html><head><title>{TITLE}-论坛</title></head><body><h1>{TITLE}</h1><div class="p0">'
+            f"<p>大家今年交了吗？</p></div><div class='rs'>{replies}</div></body></html>")  # fmt: skip
+    page = extract_page(html.encode("utf-8"), "https://bbs.example.cn/t/1.html")
+    _assert_body(page)
