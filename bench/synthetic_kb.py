@@ -161,13 +161,15 @@ def build(url: str, n: int) -> None:
                         raised_at=t,
                     )
                 )
-        with engine.begin() as conn:
+        with engine.connect() as conn:
             if engine.dialect.name == "sqlite":  # random-key inserts into big indexes: keep them cached
-                conn.exec_driver_sql("PRAGMA cache_size = -1000000")
-                conn.exec_driver_sql("PRAGMA synchronous = OFF")
-            for model, batch in rows.items():
-                if batch:
-                    conn.execute(insert(model.__table__), batch)
+                raw = conn.connection.dbapi_connection  # outside a transaction (kb.db begins IMMEDIATE)
+                raw.execute("PRAGMA cache_size = -1000000")
+                raw.execute("PRAGMA synchronous = OFF")
+            with conn.begin():
+                for model, batch in rows.items():
+                    if batch:
+                        conn.execute(insert(model.__table__), batch)
     engine.dispose()
 
 

@@ -32,7 +32,7 @@ _ASSIGN = re.compile(
     r"(?:\b(?:window|self|globalThis)\s*(?:\.\s*[\w$]+|\[\s*[\"'][\w$]+[\"']\s*\])|\bvar\s+__[\w$]+)\s*=\s*"
 )
 _PARSE_CALL = re.compile(r"JSON\.parse\(\s*")
-_HTML = re.compile(r"<(p|div|br|ul|ol|li|h[1-6]|table|section|span|strong|b|img)\b[^>]*>", re.I)
+_HTML = re.compile(r"<(p|div|br|ul|ol|li|h[1-6]|table|section|span|strong|b|img)\b[^<>]*>", re.I)  # [^<>]: linear on "<p<p<p…"
 _ASKING = re.compile(r"[?？]|吗|怎么|如何|什么|多少|哪|是否|能否|可以.{0,6}吗|为何|为什么")
 _DEVALUE_TAGS = {"Reactive", "ShallowReactive", "Ref", "ShallowRef", "EmptyRef", "EmptyShallowRef"}
 

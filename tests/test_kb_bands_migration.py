@@ -20,7 +20,7 @@ OLD_ENTRIES = 5_001  # one more than a batch of the migration: the keyset paging
 
 
 def test_an_old_kb_gets_the_bands_of_every_entry_and_finds_its_copies(db_url: str) -> None:
-    command.upgrade(alembic_config(db_url), "i16data_dead_links")  # the KB as it was, just before the bands
+    command.upgrade(alembic_config(db_url), "i13alarm_confidence")  # the KB as it was, just before the bands
     q, a, _ = seed(1)
     sig = dedupe.signature(normalized(q, a))
     rng = random.Random(15)

@@ -321,9 +321,9 @@ def test_known_pages_flagged_unverified_first(db_url: str) -> None:
         assert len(revisit.known_pages(s, site="sample-portal", due_before=later(days=3))) == 3
         # read a page at a time (a big KB): the same pages in the same order
         s.commit()
-        assert list(revisit.pages_in_order(lambda: kb_session(db_url), batch=1)) == pages
+        assert list(revisit.pages_in_order(lambda: kb_session(db_url, readonly=True), batch=1)) == pages
         due = revisit.known_pages(s, due_before=later(days=3))
-        in_order = revisit.pages_in_order(lambda: kb_session(db_url), due_before=later(days=3), batch=2)
+        in_order = revisit.pages_in_order(lambda: kb_session(db_url, readonly=True), due_before=later(days=3), batch=2)
         assert list(in_order) == due and len(due) == 3
 
 

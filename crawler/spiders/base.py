@@ -191,7 +191,7 @@ class KBSpider(SharedCrawlSpider, scrapy.Spider):
         if self._known_arg is None:
             from kb.db import session
 
-            with session(self.settings.get("KB_DB_URL")) as s:
+            with session(self.settings.get("KB_DB_URL"), readonly=True) as s:
                 self._known_arg = [k for name in self.site_names or [None] for k in revisit.known_pages(s, site=name)]
         if self.per_page_scope or (self.site_names and self._known_from_kb):
             # A refresh of the whole KB: every known page, each in its own site's scope. A named site:
@@ -209,7 +209,7 @@ class KBSpider(SharedCrawlSpider, scrapy.Spider):
             return {}
         from kb.db import session
 
-        with session(self.settings.get("KB_DB_URL")) as s:
+        with session(self.settings.get("KB_DB_URL"), readonly=True) as s:
             return revisit.body_hashes(s, self.known)
 
     def budget_left(self, url: str | None = None) -> bool:
@@ -245,7 +245,7 @@ class KBSpider(SharedCrawlSpider, scrapy.Spider):
         digest = self.body_hashes.get(url)
         if not digest:
             return None
-        with session(self.settings.get("KB_DB_URL")) as s:
+        with session(self.settings.get("KB_DB_URL"), readonly=True) as s:
             return revisit.stored_body(s, digest)
 
     def in_scope(self, url: str, page: str | None = None) -> bool:

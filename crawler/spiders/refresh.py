@@ -51,7 +51,7 @@ class RefreshSpider(KBSpider):
 
         db = self.settings.get("KB_DB_URL")
         for name in self.site_names or [None]:
-            yield from revisit.pages_in_order(lambda: session(db), site=name, due_before=due_before)
+            yield from revisit.pages_in_order(lambda: session(db, readonly=True), site=name, due_before=due_before)
 
     async def parse(self, response: Response) -> AsyncIterator[Snapshot]:
         item, _page = await self.response_item(response)

@@ -1,7 +1,7 @@
 """confidence and the template-change alarm: how each version's answer was found, suspect versions
 
 Revision ID: i13alarm_confidence
-Revises: i15dedupe_bands
+Revises: i16data_dead_links
 Create Date: 2026-11-30 14:40:00
 
 Issue 13 (3, 4): a version keeps its extraction method and confidence and may be held back as suspect;
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = 'i13alarm_confidence'
-down_revision = 'i15dedupe_bands'
+down_revision = 'i16data_dead_links'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """entry_band: the near-duplicate index (LSH bands of each entry's MinHash) in the KB; ix_page_due
 
 Revision ID: i15dedupe_bands
-Revises: i16data_dead_links
+Revises: i13alarm_confidence
 Create Date: 2026-11-30 15:00:00
 
 Until now every process rebuilt an in-memory LSH index from ``entry.minhash``. The bands move into
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = 'i15dedupe_bands'
-down_revision = 'i16data_dead_links'
+down_revision = 'i13alarm_confidence'
 branch_labels = None
 depends_on = None
 
