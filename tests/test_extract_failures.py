@@ -105,3 +105,15 @@ def test_a_thread_with_a_one_line_post_keeps_its_replies_as_the_answer() -> None
             f"<p>大家今年交了吗？</p></div><div class='rs'>{replies}</div></body></html>")  # fmt: skip
     page = extract_page(html.encode("utf-8"), "https://bbs.example.cn/t/1.html")
     _assert_body(page)
+
+
+def test_paragraphs_citing_sources_by_links_are_prose_not_cards() -> None:
+    """Article paragraphs each with a link inside a sentence (a cited source) are the article; cards
+    are headed by their link. A run of such paragraphs was once dropped as a run of cards."""
+    cited = "".join(
+        f'<p>{p[:30]}<a href="/src/{i}.html">国家医疗保障局官方网站</a>{p[30:]}</p>' for i, p in enumerate(BODY)
+    )
+    page = extract_page(_article(cited), "https://news.example.cn/2025/01/08/6.html")
+    assert page.page_type == "qa", page.no_answer
+    for p in BODY:
+        assert p[:30] + "国家医疗保障局官方网站" + p[30:] in page.answer, page.answer[:300]

@@ -36,14 +36,22 @@ def _card_link(el, base: str, self_url: str, memo: dict | None = None) -> bool:
     if len(element_text(el, _CARD_MAX + 50)) > _CARD_MAX:
         return False
     links = [el] if el.tag == "a" else list(islice(el.iter("a"), 6))
+    whole = compact(element_text(el, _CARD_MAX + 50)) if el.tag != "a" else ""
     for a in links:
         url = page_link(a.get("href"), base)
         if not url or url == self_url or USER_PATH.search(url):
             continue
         title = compact(element_text(a, 200) or a.get("title") or "")
-        if len(title) >= 6:
+        if len(title) >= 6 and (not whole or _heads(whole, title)):
             return True
     return False
+
+
+def _heads(whole: str, title: str) -> bool:
+    """The link heads the card (a label or a date before it at most) or is a fair share of its text.
+    A link inside a sentence of prose (an article's paragraph citing a source) heads nothing."""
+    at = whole.find(title)
+    return 0 <= at <= 20 or len(title) >= 0.2 * len(whole)
 
 
 def _same_shape(a, b) -> bool:
