@@ -150,7 +150,8 @@ _SKIP_TAGS = {
 }
 
 
-def _is_block(el) -> bool:
+def is_block(el) -> bool:
+    """A block-level element (a line of its own), not an inline run's part."""
     tag = el.tag if isinstance(el.tag, str) else ""
     return tag in _BLOCK_TAGS or "-" in tag  # custom elements (mip-*, x-*) act as blocks
 
@@ -194,7 +195,7 @@ def from_html(el) -> list[Block]:
             flush()
             blocks.extend(_table_block(_table_rows(node, "tr", ("td", "th"))))
             return
-        block = _is_block(node)
+        block = is_block(node)
         if block:
             flush()
         if node.text:

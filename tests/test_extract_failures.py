@@ -117,3 +117,17 @@ def test_paragraphs_citing_sources_by_links_are_prose_not_cards() -> None:
     assert page.page_type == "qa", page.no_answer
     for p in BODY:
         assert p[:30] + "国家医疗保障局官方网站" + p[30:] in page.answer, page.answer[:300]
+
+
+def test_numbers_in_their_own_spans_stay_in_the_sentence() -> None:
+    """Word-processor HTML puts every run of digits in a span of its own: "5" alone reads like a pager
+    line, but inside a sentence it is the sentence's number, and a reference mark "[3]" is not."""
+    para = (
+        "<p><span>今年</span><span>1</span><span>月至</span><span>5</span><span>月，全市职工医保住院费用"
+        "报销比例为</span><span>85</span><span>%，居民医保为</span><span>70</span><span>%，比去年同期"
+        "提高了两个百分点。</span><sup>[3]</sup></p>"
+    )
+    page = extract_page(_article(para + _paras()), "https://news.example.cn/2025/01/08/7.html")
+    _assert_body(page)
+    assert "今年1月至5月，全市职工医保住院费用报销比例为85%，居民医保为70%，比去年同期提高了两个百分点。" in page.answer
+    assert "[3]" not in page.answer
