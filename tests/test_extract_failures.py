@@ -131,3 +131,21 @@ def test_numbers_in_their_own_spans_stay_in_the_sentence() -> None:
     _assert_body(page)
     assert "今年1月至5月，全市职工医保住院费用报销比例为85%，居民医保为70%，比去年同期提高了两个百分点。" in page.answer
     assert "[3]" not in page.answer
+
+
+def test_a_table_of_card_rows_beside_the_article_is_cut() -> None:
+    """Old portal pages set their "more stories" as table rows (a picture cell, a title link and a
+    snippet): a table of card rows is a list of links, not a data table of the answer."""
+    rows = "".join(
+        f'<tr><td><a href="/n/{i}.html"><img src="/i/{i}.jpg"></a></td><td><a href="/n/{i}.html"><b>{t}</b></a>'
+        f"<br>{t}，详情请点击查看全文内容</td></tr>"
+        for i, t in enumerate(["职工医保个人账户划入标准调整", "异地就医备案可以在手机上办理", "门诊慢特病待遇认定流程简化"])
+    )
+    after = (
+        '<table><tr><td><table><tr><td><b>商业频道</b></td><td><a href="/more/">更多……</a></td></tr></table>'
+        f"</td></tr><tr><td><table>{rows}</table></td></tr></table>"
+    )
+    page = extract_page(_article(_paras(), after=after), "https://news.example.cn/2025/01/08/8.html")
+    _assert_body(page)
+    assert "异地就医备案" not in page.answer and "|" not in page.answer and "更多" not in page.answer
+    assert any("异地就医备案" in r["title"] for r in page.related)

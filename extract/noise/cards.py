@@ -98,7 +98,7 @@ def find_card_runs(root, base: str, self_url: str, protected: list) -> list[list
     runs: list[list] = []
     memo: dict = {}
     for parent in root.iter():
-        if not is_el(parent) or parent.tag in ("table", "tbody", "thead", "tr", "head"):
+        if not is_el(parent) or parent.tag in ("tr", "head"):
             continue
         kids = [c for c in parent if is_el(c)]
         if len(kids) < 3:
@@ -177,14 +177,31 @@ def remove_card_runs(runs: list[list], base: str, self_url: str, report: NoiseRe
     for run in runs:
         report.cards += len(run)
         parent = run[0].getparent()
+        table = _table_of(parent)
+        if table is not None and _share(run, table) >= 0.6:
+            run = [table]  # a table that is mostly card rows is a link table: its other rows go with them
+            parent = table.getparent()
         for el in run:
             report.add_links(el, base, self_url)
             drop(el)
-        # A container left with nothing but a heading or decoration goes too.
-        if (
-            parent is not None
-            and parent.tag not in ("body", "html")
-            and len(compact(element_text(parent, 60))) < 30
-        ):
+        # A container left with nothing but a heading or decoration goes too, and so on up (a layout
+        # table's cell, then its row, then the table holding the section's "更多" header).
+        for _ in range(4):
+            if parent is None or parent.tag in ("body", "html") or len(compact(element_text(parent, 60))) >= 30:
+                break
+            above = parent.getparent()
             drop(parent)
+            parent = above
 
+
+def _table_of(parent):
+    """The table whose rows ``parent`` holds (itself or its tbody's table), else None."""
+    if parent is None or parent.tag not in ("table", "tbody", "thead"):
+        return None
+    return parent if parent.tag == "table" else parent.getparent()
+
+
+def _share(run: list, container) -> float:
+    """The run's share of the container's text."""
+    whole = len(compact(element_text(container, 5000)))
+    return sum(len(compact(element_text(el, 1000))) for el in run) / whole if whole else 1.0
