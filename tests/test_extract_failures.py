@@ -149,3 +149,14 @@ def test_a_table_of_card_rows_beside_the_article_is_cut() -> None:
     _assert_body(page)
     assert "异地就医备案" not in page.answer and "|" not in page.answer and "更多" not in page.answer
     assert any("异地就医备案" in r["title"] for r in page.related)
+
+
+def test_a_copyright_statement_and_the_report_line_after_the_body_are_cut() -> None:
+    after = (
+        "<div><p>反侵权公告：</p><p>一、任何单位或个人使用本报原创内容，必须事先取得本报社书面授权；</p>"
+        "<p>二、对侵犯本报社著作权益的行为，本报社将追究行为人的法律责任。</p></div>"
+        "<ul><li>违法和不良信息举报中心</li><li>不良信息举报电话：0000-12345678</li></ul>"
+    )
+    page = extract_page(_article(_paras(), after=after), "https://news.example.cn/2025/01/08/9.html")
+    _assert_body(page)
+    assert "反侵权" not in page.answer and "授权" not in page.answer and "举报" not in page.answer
