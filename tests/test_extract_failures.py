@@ -160,3 +160,10 @@ def test_a_copyright_statement_and_the_report_line_after_the_body_are_cut() -> N
     page = extract_page(_article(_paras(), after=after), "https://news.example.cn/2025/01/08/9.html")
     _assert_body(page)
     assert "反侵权" not in page.answer and "授权" not in page.answer and "举报" not in page.answer
+
+
+def test_editor_keywords_and_reprint_lines_after_the_body_are_cut() -> None:
+    after = "<p>(编辑：王小明)</p><p>关键字： 医保 缴费</p><p>原创版权禁止商业转载 授权&gt;&gt;</p>"
+    page = extract_page(_article(_paras(), after=after), "https://news.example.cn/2025/01/08/10.html")
+    _assert_body(page)
+    assert "王小明" not in page.answer and "关键字" not in page.answer and "转载" not in page.answer
