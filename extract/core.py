@@ -25,7 +25,7 @@ from extract.blocks import (
 )
 from extract.decode import decode_body
 from extract.garbage import garbage_reason
-from extract.layout_tables import unwrap_layout_tables
+from extract.layout_tables import unwrap_layout_tables, wrap_loose_text
 from extract.meta import (
     find_title_element,
     pick_h1,
@@ -166,6 +166,7 @@ def _extract(body: bytes, url: str, content_type: str | None) -> ExtractedPage:
     if not pub:
         pub = next((d for line in datelines if not _UPDATED_WORD.search(line) and (d := to_date(line))), None)
     unwrap_layout_tables(root)
+    wrap_loose_text(root)
     page.related = report.related + [r for r in appdata.related(meta, url) if r["url"] != url]
     page.published = meta.published or pub or appdata.published(meta)
     page.updated = meta.updated or upd

@@ -167,3 +167,14 @@ def test_editor_keywords_and_reprint_lines_after_the_body_are_cut() -> None:
     page = extract_page(_article(_paras(), after=after), "https://news.example.cn/2025/01/08/10.html")
     _assert_body(page)
     assert "王小明" not in page.answer and "关键字" not in page.answer and "转载" not in page.answer
+
+
+def test_text_left_loose_by_an_ad_inside_a_paragraph_stays_in_the_article() -> None:
+    """An ad box dropped into the middle of a paragraph leaves the paragraph's rest as bare text
+    beside the blocks; it is the article's middle, not furniture."""
+    inner = (
+        f"<p>{BODY[0]}</p><div class='x9'><div><span></span></div></div>{BODY[1]}"
+        f"<p>{BODY[2]}</p><p>{BODY[3]}</p>"
+    )
+    page = extract_page(_article(inner), "https://news.example.cn/2025/01/08/11.html")
+    _assert_body(page)
