@@ -178,3 +178,17 @@ def test_text_left_loose_by_an_ad_inside_a_paragraph_stays_in_the_article() -> N
     )
     page = extract_page(_article(inner), "https://news.example.cn/2025/01/08/11.html")
     _assert_body(page)
+
+
+def test_a_layout_table_keeps_the_cells_it_repeats() -> None:
+    """trafilatura writes a repeated short cell once; the DOM rendering of its choice keeps every row's
+    own cells (a short cell between two chosen short cells is chosen)."""
+    rows = [
+        ("城镇职工", "个人账户", "1、门诊统筹<br>2、住院报销<br>3、大病保险"),
+        ("城乡居民", "个人账户", "1、同上<br>2、住院报销<br>3、生育保险"),
+        ("灵活就业", "个人账户", "1、同上<br>2、同上<br>3、大病保险"),
+    ]
+    table = "<table>" + "".join(f"<tr><td>{a}</td><td>{b}</td><td>{c}</td></tr>" for a, b, c in rows) + "</table>"
+    page = extract_page(_article(_paras() + "<p>附：参保类别及待遇项目</p>" + table), "https://news.example.cn/2025/01/08/12.html")
+    _assert_body(page)
+    assert page.answer.count("个人账户") == 3
