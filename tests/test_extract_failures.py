@@ -192,3 +192,21 @@ def test_a_layout_table_keeps_the_cells_it_repeats() -> None:
     page = extract_page(_article(_paras() + "<p>附：参保类别及待遇项目</p>" + table), "https://news.example.cn/2025/01/08/12.html")
     _assert_body(page)
     assert page.answer.count("个人账户") == 3
+
+
+def test_the_opening_post_of_a_thread_is_not_taken_for_a_comment() -> None:
+    """Forum software lays out the opening post like its replies (user, time, floor, 回复): the post
+    marked as the original poster's floor is the page's text; the replies after it are comments."""
+    floors = ["楼主", "沙发", "板凳"]
+    texts = [BODY[0] + BODY[1], "顶一下，我也想知道。", "同问，今年什么时候开始缴费？"]
+    posts = "".join(
+        f'<div class="t{i}"><div class="u">用户{i}</div><div class="m"><span>{floors[i]}</span> '
+        f"<span>发表于 2024-03-0{i + 1} 10:1{i}</span></div><div class='c'>{texts[i]}</div>"
+        f"<a href='#'>回复</a></div>"
+        for i in range(3)
+    )
+    html = (f'<html><head><title>{TITLE}-论坛</title></head><body><h1>{TITLE}</h1>'
+            f"<div class='ps'>{posts}</div></body></html>")  # fmt: skip
+    page = extract_page(html.encode("utf-8"), "https://bbs.example.cn/t/2.html")
+    assert BODY[0] in page.answer and BODY[1] in page.answer, page.answer[:300]
+    assert "顶一下" not in page.answer and "同问" not in page.answer and "楼主" not in page.answer

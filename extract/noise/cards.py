@@ -167,9 +167,18 @@ def find_comment_runs(root, protected: list) -> list[list]:
                 run.append(kid)
                 continue
             if len(run) >= 2:
-                runs.append(run)
+                # The thread's own post heads its replies: it is the page's text, not a comment.
+                runs.append(run[1:] if _opening_post(run[0]) else run)
             run = [kid] if ok else []
     return outermost(runs)
+
+
+_OP_MARK = etree.XPath("boolean(.//text()[normalize-space(.) = '楼主' or normalize-space(.) = '1楼'])")
+
+
+def _opening_post(el) -> bool:
+    """The first post of a thread, marked as the original poster's floor (a "楼主" / "1楼" label of its own)."""
+    return bool(_OP_MARK(el))
 
 
 def remove_card_runs(runs: list[list], base: str, self_url: str, report: NoiseReport) -> None:
