@@ -210,3 +210,17 @@ def test_the_opening_post_of_a_thread_is_not_taken_for_a_comment() -> None:
     page = extract_page(html.encode("utf-8"), "https://bbs.example.cn/t/2.html")
     assert BODY[0] in page.answer and BODY[1] in page.answer, page.answer[:300]
     assert "顶一下" not in page.answer and "同问" not in page.answer and "楼主" not in page.answer
+
+
+def test_an_inline_related_link_line_is_not_the_article() -> None:
+    html = (
+        "<html><head><title>Coverage rules change in 2025</title></head><body><h1>Coverage rules change in 2025</h1>"
+        "<div><p>The new rules extend outpatient coverage to every insured resident and raise the yearly cap"
+        " for chronic conditions, the ministry said on Monday.</p>"
+        '<p>Related: <a href="/n/2.html">How to register for cross-region medical settlement</a></p>'
+        "<p>Residents can check their status online or at a service window, and the changes take effect"
+        " from the first of January without any new application.</p></div></body></html>"
+    )
+    page = extract_page(html.encode("utf-8"), "https://news.example.com/2025/01/08/13.html")
+    assert "outpatient coverage" in page.answer and "service window" in page.answer, page.answer
+    assert "Related" not in page.answer and "cross-region" not in page.answer

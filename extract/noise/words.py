@@ -76,6 +76,7 @@ META_LINE = re.compile(
     r"|^(上一篇|下一篇|上一条|下一条)\s*[:：]"
     r"|^[(（]\s*(责任)?编辑\s*[:：]\s*\S{1,10}\s*[)）]$"
     r"|^(关键字|关键词|标签|Tags|TAGS|Keywords)\s*[:：]"
+    r"|^(Related|RELATED|Read more|Read More|READ MORE|See also|Also read|Also Read)\s*:"
 )
 PAGER = re.compile(r"^(上一页|下一页|首页|尾页|末页|共\d*页|第\d*页|[\d\s\[\]【】<>«»…．.|/]|&gt;|&lt;)+$")
 FOLLOW = re.compile(r"二维码|扫码关注|扫一扫|关注公众号|关注我们|长按识别|识别图中|微信公众号|阅读原文")
