@@ -44,7 +44,7 @@ from extract.text import compact, element_text, han_count, quote_controls, strip
 from extract.topic import classify
 from extract.trim import strip_notices
 
-RULES_VERSION = "8"  # bump whenever a rule of ours changes what a page extracts to
+RULES_VERSION = "9"  # bump whenever a rule of ours changes what a page extracts to
 # trafilatura chooses the main text: a new trafilatura can change answers as much as a rule of ours.
 EXTRACTOR_VERSION = f"{RULES_VERSION}+traf{trafilatura.__version__}"
 
