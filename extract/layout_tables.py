@@ -1,4 +1,5 @@
-"""Layout tables become divs, so that only data tables reach the answer as (Markdown) tables.
+"""The page's layout made plain before trafilatura weighs it: layout tables become divs, so that only
+data tables reach the answer as (Markdown) tables, and loose text beside blocks becomes paragraphs.
 
 Old portal pages lay the whole page out in nested tables; a table whose cells hold blocks, other
 tables or ``<br>``-broken text, or that has a single column, is layout, not data.
