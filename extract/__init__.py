@@ -3,7 +3,7 @@
 ``from extract import extract_page, EXTRACTOR_VERSION``, and ``garbage_reason`` (is a body text at all).
 No Scrapy, no database: the crawl, ``kb extract`` and ``kb reextract`` all run this same code. Bump
 ``extract.core.RULES_VERSION`` whenever a rule changes what a page extracts to; ``EXTRACTOR_VERSION``
-adds trafilatura's version to it ("8+traf2.3.1"), so stored versions say which rules made them.
+adds trafilatura's version to it ("9+traf2.3.1"), so stored versions say which rules made them.
 """
 
 from __future__ import annotations

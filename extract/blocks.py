@@ -150,7 +150,8 @@ _SKIP_TAGS = {
 }
 
 
-def _is_block(el) -> bool:
+def is_block(el) -> bool:
+    """A block-level element (a line of its own), not an inline run's part."""
     tag = el.tag if isinstance(el.tag, str) else ""
     return tag in _BLOCK_TAGS or "-" in tag  # custom elements (mip-*, x-*) act as blocks
 
@@ -194,7 +195,7 @@ def from_html(el) -> list[Block]:
             flush()
             blocks.extend(_table_block(_table_rows(node, "tr", ("td", "th"))))
             return
-        block = _is_block(node)
+        block = is_block(node)
         if block:
             flush()
         if node.text:
@@ -253,12 +254,37 @@ def select_by_text(blocks: list[Block], chosen: str) -> list[Block]:
             keep.append(block if cells and hit >= 0.5 * len(cells) else None)
         else:
             keep.append(block if picked(block["text"]) else None)
+    _fill_gaps(blocks, keep, pool)
     next_kept = False
     for i in range(len(blocks) - 1, -1, -1):
         if keep[i] is None and blocks[i]["type"] == "heading" and next_kept and len(blocks[i]["text"]) <= 60:
             keep[i] = blocks[i]
         next_kept = keep[i] is not None
     return [k for k in keep if k is not None]
+
+
+def _fill_gaps(blocks: list[Block], keep: list[Block | None], pool: str, most: int = 3) -> None:
+    """Short paragraphs (up to ``most`` in a row) between two chosen short ones, whose text the finder
+    chose too, are kept: cells of a (layout) table the finder wrote out in another order or once where
+    the page repeats them (a name, "同上"). A tag-cloud word sits outside the chosen text."""
+    i = 0
+    while i < len(blocks):
+        if keep[i] is not None or i == 0 or keep[i - 1] is None:
+            i += 1
+            continue
+        j = i
+        while j < len(blocks) and keep[j] is None and j - i < most:
+            j += 1
+        gap = range(i, j)
+        if (
+            j < len(blocks)
+            and keep[j] is not None
+            and all(blocks[k]["type"] == "paragraph" and len(blocks[k]["text"]) < 20 for k in (i - 1, *gap, j))
+            and all("".join(blocks[k]["text"].split()) in pool for k in gap)
+        ):
+            for k in gap:
+                keep[k] = blocks[k]
+        i = j + 1 if j > i else i + 1
 
 
 def render(blocks: list[Block]) -> str:

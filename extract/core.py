@@ -25,7 +25,7 @@ from extract.blocks import (
 )
 from extract.decode import decode_body
 from extract.garbage import garbage_reason
-from extract.layout_tables import unwrap_layout_tables
+from extract.layout_tables import unwrap_layout_tables, wrap_loose_text
 from extract.meta import (
     find_title_element,
     pick_h1,
@@ -44,7 +44,7 @@ from extract.text import compact, element_text, han_count, quote_controls, strip
 from extract.topic import classify
 from extract.trim import strip_notices
 
-RULES_VERSION = "8"  # bump whenever a rule of ours changes what a page extracts to
+RULES_VERSION = "9"  # bump whenever a rule of ours changes what a page extracts to
 # trafilatura chooses the main text: a new trafilatura can change answers as much as a rule of ours.
 EXTRACTOR_VERSION = f"{RULES_VERSION}+traf{trafilatura.__version__}"
 
@@ -166,6 +166,7 @@ def _extract(body: bytes, url: str, content_type: str | None) -> ExtractedPage:
     if not pub:
         pub = next((d for line in datelines if not _UPDATED_WORD.search(line) and (d := to_date(line))), None)
     unwrap_layout_tables(root)
+    wrap_loose_text(root)
     page.related = report.related + [r for r in appdata.related(meta, url) if r["url"] != url]
     page.published = meta.published or pub or appdata.published(meta)
     page.updated = meta.updated or upd

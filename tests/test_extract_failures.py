@@ -105,3 +105,122 @@ def test_a_thread_with_a_one_line_post_keeps_its_replies_as_the_answer() -> None
             f"<p>大家今年交了吗？</p></div><div class='rs'>{replies}</div></body></html>")  # fmt: skip
     page = extract_page(html.encode("utf-8"), "https://bbs.example.cn/t/1.html")
     _assert_body(page)
+
+
+def test_paragraphs_citing_sources_by_links_are_prose_not_cards() -> None:
+    """Article paragraphs each with a link inside a sentence (a cited source) are the article; cards
+    are headed by their link. A run of such paragraphs was once dropped as a run of cards."""
+    cited = "".join(
+        f'<p>{p[:30]}<a href="/src/{i}.html">国家医疗保障局官方网站</a>{p[30:]}</p>' for i, p in enumerate(BODY)
+    )
+    page = extract_page(_article(cited), "https://news.example.cn/2025/01/08/6.html")
+    assert page.page_type == "qa", page.no_answer
+    for p in BODY:
+        assert p[:30] + "国家医疗保障局官方网站" + p[30:] in page.answer, page.answer[:300]
+
+
+def test_numbers_in_their_own_spans_stay_in_the_sentence() -> None:
+    """Word-processor HTML puts every run of digits in a span of its own: "5" alone reads like a pager
+    line, but inside a sentence it is the sentence's number, and a reference mark "[3]" is not."""
+    para = (
+        "<p><span>今年</span><span>1</span><span>月至</span><span>5</span><span>月，全市职工医保住院费用"
+        "报销比例为</span><span>85</span><span>%，居民医保为</span><span>70</span><span>%，比去年同期"
+        "提高了两个百分点。</span><sup>[3]</sup></p>"
+    )
+    page = extract_page(_article(para + _paras()), "https://news.example.cn/2025/01/08/7.html")
+    _assert_body(page)
+    assert "今年1月至5月，全市职工医保住院费用报销比例为85%，居民医保为70%，比去年同期提高了两个百分点。" in page.answer
+    assert "[3]" not in page.answer
+
+
+def test_a_table_of_card_rows_beside_the_article_is_cut() -> None:
+    """Old portal pages set their "more stories" as table rows (a picture cell, a title link and a
+    snippet): a table of card rows is a list of links, not a data table of the answer."""
+    rows = "".join(
+        f'<tr><td><a href="/n/{i}.html"><img src="/i/{i}.jpg"></a></td><td><a href="/n/{i}.html"><b>{t}</b></a>'
+        f"<br>{t}，详情请点击查看全文内容</td></tr>"
+        for i, t in enumerate(["职工医保个人账户划入标准调整", "异地就医备案可以在手机上办理", "门诊慢特病待遇认定流程简化"])
+    )
+    after = (
+        '<table><tr><td><table><tr><td><b>商业频道</b></td><td><a href="/more/">更多……</a></td></tr></table>'
+        f"</td></tr><tr><td><table>{rows}</table></td></tr></table>"
+    )
+    page = extract_page(_article(_paras(), after=after), "https://news.example.cn/2025/01/08/8.html")
+    _assert_body(page)
+    assert "异地就医备案" not in page.answer and "|" not in page.answer and "更多" not in page.answer
+    assert any("异地就医备案" in r["title"] for r in page.related)
+
+
+def test_a_copyright_statement_and_the_report_line_after_the_body_are_cut() -> None:
+    after = (
+        "<div><p>反侵权公告：</p><p>一、任何单位或个人使用本报原创内容，必须事先取得本报社书面授权；</p>"
+        "<p>二、对侵犯本报社著作权益的行为，本报社将追究行为人的法律责任。</p></div>"
+        "<ul><li>违法和不良信息举报中心</li><li>不良信息举报电话：0000-12345678</li></ul>"
+    )
+    page = extract_page(_article(_paras(), after=after), "https://news.example.cn/2025/01/08/9.html")
+    _assert_body(page)
+    assert "反侵权" not in page.answer and "授权" not in page.answer and "举报" not in page.answer
+
+
+def test_editor_keywords_and_reprint_lines_after_the_body_are_cut() -> None:
+    after = "<p>(编辑：王小明)</p><p>关键字： 医保 缴费</p><p>原创版权禁止商业转载 授权&gt;&gt;</p>"
+    page = extract_page(_article(_paras(), after=after), "https://news.example.cn/2025/01/08/10.html")
+    _assert_body(page)
+    assert "王小明" not in page.answer and "关键字" not in page.answer and "转载" not in page.answer
+
+
+def test_text_left_loose_by_an_ad_inside_a_paragraph_stays_in_the_article() -> None:
+    """An ad box dropped into the middle of a paragraph leaves the paragraph's rest as bare text
+    beside the blocks; it is the article's middle, not furniture."""
+    inner = (
+        f"<p>{BODY[0]}</p><div class='x9'><div><span></span></div></div>{BODY[1]}"
+        f"<p>{BODY[2]}</p><p>{BODY[3]}</p>"
+    )
+    page = extract_page(_article(inner), "https://news.example.cn/2025/01/08/11.html")
+    _assert_body(page)
+
+
+def test_a_layout_table_keeps_the_cells_it_repeats() -> None:
+    """trafilatura writes a repeated short cell once; the DOM rendering of its choice keeps every row's
+    own cells (a short cell between two chosen short cells is chosen)."""
+    rows = [
+        ("城镇职工", "个人账户", "1、门诊统筹<br>2、住院报销<br>3、大病保险"),
+        ("城乡居民", "个人账户", "1、同上<br>2、住院报销<br>3、生育保险"),
+        ("灵活就业", "个人账户", "1、同上<br>2、同上<br>3、大病保险"),
+    ]
+    table = "<table>" + "".join(f"<tr><td>{a}</td><td>{b}</td><td>{c}</td></tr>" for a, b, c in rows) + "</table>"
+    page = extract_page(_article(_paras() + "<p>附：参保类别及待遇项目</p>" + table), "https://news.example.cn/2025/01/08/12.html")
+    _assert_body(page)
+    assert page.answer.count("个人账户") == 3
+
+
+def test_the_opening_post_of_a_thread_is_not_taken_for_a_comment() -> None:
+    """Forum software lays out the opening post like its replies (user, time, floor, 回复): the post
+    marked as the original poster's floor is the page's text; the replies after it are comments."""
+    floors = ["楼主", "沙发", "板凳"]
+    texts = [BODY[0] + BODY[1], "顶一下，我也想知道。", "同问，今年什么时候开始缴费？"]
+    posts = "".join(
+        f'<div class="t{i}"><div class="u">用户{i}</div><div class="m"><span>{floors[i]}</span> '
+        f"<span>发表于 2024-03-0{i + 1} 10:1{i}</span></div><div class='c'>{texts[i]}</div>"
+        f"<a href='#'>回复</a></div>"
+        for i in range(3)
+    )
+    html = (f'<html><head><title>{TITLE}-论坛</title></head><body><h1>{TITLE}</h1>'
+            f"<div class='ps'>{posts}</div></body></html>")  # fmt: skip
+    page = extract_page(html.encode("utf-8"), "https://bbs.example.cn/t/2.html")
+    assert BODY[0] in page.answer and BODY[1] in page.answer, page.answer[:300]
+    assert "顶一下" not in page.answer and "同问" not in page.answer and "楼主" not in page.answer
+
+
+def test_an_inline_related_link_line_is_not_the_article() -> None:
+    html = (
+        "<html><head><title>Coverage rules change in 2025</title></head><body><h1>Coverage rules change in 2025</h1>"
+        "<div><p>The new rules extend outpatient coverage to every insured resident and raise the yearly cap"
+        " for chronic conditions, the ministry said on Monday.</p>"
+        '<p>Related: <a href="/n/2.html">How to register for cross-region medical settlement</a></p>'
+        "<p>Residents can check their status online or at a service window, and the changes take effect"
+        " from the first of January without any new application.</p></div></body></html>"
+    )
+    page = extract_page(html.encode("utf-8"), "https://news.example.com/2025/01/08/13.html")
+    assert "outpatient coverage" in page.answer and "service window" in page.answer, page.answer
+    assert "Related" not in page.answer and "cross-region" not in page.answer

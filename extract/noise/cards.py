@@ -36,14 +36,22 @@ def _card_link(el, base: str, self_url: str, memo: dict | None = None) -> bool:
     if len(element_text(el, _CARD_MAX + 50)) > _CARD_MAX:
         return False
     links = [el] if el.tag == "a" else list(islice(el.iter("a"), 6))
+    whole = compact(element_text(el, _CARD_MAX + 50)) if el.tag != "a" else ""
     for a in links:
         url = page_link(a.get("href"), base)
         if not url or url == self_url or USER_PATH.search(url):
             continue
         title = compact(element_text(a, 200) or a.get("title") or "")
-        if len(title) >= 6:
+        if len(title) >= 6 and (not whole or _heads(whole, title)):
             return True
     return False
+
+
+def _heads(whole: str, title: str) -> bool:
+    """The link heads the card (a label or a date before it at most) or is a fair share of its text.
+    A link inside a sentence of prose (an article's paragraph citing a source) heads nothing."""
+    at = whole.find(title)
+    return 0 <= at <= 20 or len(title) >= 0.2 * len(whole)
 
 
 def _same_shape(a, b) -> bool:
@@ -90,7 +98,7 @@ def find_card_runs(root, base: str, self_url: str, protected: list) -> list[list
     runs: list[list] = []
     memo: dict = {}
     for parent in root.iter():
-        if not is_el(parent) or parent.tag in ("table", "tbody", "thead", "tr", "head"):
+        if not is_el(parent) or parent.tag in ("tr", "head"):
             continue
         kids = [c for c in parent if is_el(c)]
         if len(kids) < 3:
@@ -159,9 +167,18 @@ def find_comment_runs(root, protected: list) -> list[list]:
                 run.append(kid)
                 continue
             if len(run) >= 2:
-                runs.append(run)
+                # The thread's own post heads its replies: it is the page's text, not a comment.
+                runs.append(run[1:] if _opening_post(run[0]) else run)
             run = [kid] if ok else []
     return outermost(runs)
+
+
+_OP_MARK = etree.XPath("boolean(.//text()[normalize-space(.) = '楼主' or normalize-space(.) = '1楼'])")
+
+
+def _opening_post(el) -> bool:
+    """The first post of a thread, marked as the original poster's floor (a "楼主" / "1楼" label of its own)."""
+    return bool(_OP_MARK(el))
 
 
 def remove_card_runs(runs: list[list], base: str, self_url: str, report: NoiseReport) -> None:
@@ -169,14 +186,31 @@ def remove_card_runs(runs: list[list], base: str, self_url: str, report: NoiseRe
     for run in runs:
         report.cards += len(run)
         parent = run[0].getparent()
+        table = _table_of(parent)
+        if table is not None and _share(run, table) >= 0.6:
+            run = [table]  # a table that is mostly card rows is a link table: its other rows go with them
+            parent = table.getparent()
         for el in run:
             report.add_links(el, base, self_url)
             drop(el)
-        # A container left with nothing but a heading or decoration goes too.
-        if (
-            parent is not None
-            and parent.tag not in ("body", "html")
-            and len(compact(element_text(parent, 60))) < 30
-        ):
+        # A container left with nothing but a heading or decoration goes too, and so on up (a layout
+        # table's cell, then its row, then the table holding the section's "更多" header).
+        for _ in range(4):
+            if parent is None or parent.tag in ("body", "html") or len(compact(element_text(parent, 60))) >= 30:
+                break
+            above = parent.getparent()
             drop(parent)
+            parent = above
 
+
+def _table_of(parent):
+    """The table whose rows ``parent`` holds (itself or its tbody's table), else None."""
+    if parent is None or parent.tag not in ("table", "tbody", "thead"):
+        return None
+    return parent if parent.tag == "table" else parent.getparent()
+
+
+def _share(run: list, container) -> float:
+    """The run's share of the container's text."""
+    whole = len(compact(element_text(container, 5000)))
+    return sum(len(compact(element_text(el, 1000))) for el in run) / whole if whole else 1.0

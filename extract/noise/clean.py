@@ -12,11 +12,12 @@ import re
 
 from lxml import etree
 
+from extract.blocks import is_block
 from extract.noise.cards import find_card_runs, find_comment_runs, remove_card_runs
 from extract.noise.lines import is_byline, is_noise_heading, is_noise_line
 from extract.noise.report import NoiseReport
 from extract.noise.sections import remove_heading_sections
-from extract.noise.tree import HEADING_TAGS, contains, drop, is_el, own_texts
+from extract.noise.tree import HEADING_TAGS, contains, drop, is_el, line_of, own_texts
 from extract.notices import in_footer, is_disclaimer, is_tip
 from extract.text import compact, element_text, page_link
 
@@ -135,6 +136,17 @@ def clean_structure(root, base: str, self_url: str, protected: list) -> NoiseRep
     return report
 
 
+_FOOTNOTE_MARK = re.compile(r"^(\[\d+(-\d+)?\])+$")
+
+
+def _in_prose(el, text: str, weak: bool) -> bool:
+    """An inline element inside a line of prose (40+ characters that are no noise line themselves)."""
+    if _FOOTNOTE_MARK.match(compact(text)):
+        return False  # a reference mark ("[3]", "[2-4]") is no part of the sentence's words
+    line = line_of(el)
+    return len(compact(line)) >= max(40, 4 * len(compact(text))) and not is_noise_line(line, weak)
+
+
 def clean_lines(root, protected: list) -> list[str]:
     """Second stage: breadcrumbs, print/close, share bars, app banners, footers, meta lines, bylines.
 
@@ -153,6 +165,8 @@ def clean_lines(root, protected: list) -> list[str]:
         weak = el.tag not in ("td", "th", "li", "tr", "dd", "dt")
         if len(text) > 400 or not is_noise_line(text, weak) or is_noise_heading(text):
             continue
+        if not is_block(el) and _in_prose(el, text, weak):
+            continue  # a fragment of a sentence ("5" in 1月至<span>5</span>月), not a line of its own
         if (is_disclaimer(text) or is_tip(text)) and not in_footer(el):
             continue  # reported as flags by the caller, not silently dropped (a footer's go with it)
         if contains(el, protected):

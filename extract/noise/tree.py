@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from extract.text import element_text
+from extract.blocks import is_block
+from extract.text import element_text, squash
 
 HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 
@@ -63,3 +64,35 @@ def outermost(runs: list[list]) -> list[list]:
     """The runs that sit inside no other run's member (a card may itself hold a run of links)."""
     members = {id(el) for run in runs for el in run}
     return [run for run in runs if not has_ancestor_in(run[0], members)]
+
+
+def _breaks_line(el) -> bool:
+    return is_el(el) and (el.tag == "br" or is_block(el))
+
+
+def line_of(el, limit: int = 420) -> str:
+    """The text of the line an inline element sits in: the run of inline siblings (up to a block or a
+    ``<br>``) around its outermost inline ancestor. For a block, its own text. A "5" in
+    ``月至<span>5</span>月`` is a fragment of a sentence, not a line of its own."""
+    node = el
+    while not is_block(node):
+        parent = node.getparent()
+        if parent is None:
+            break
+        if not is_block(parent):
+            node = parent
+            continue
+        kids = list(parent)
+        at = kids.index(node)
+        start, end = at, at
+        while start > 0 and not _breaks_line(kids[start - 1]):
+            start -= 1
+        while end + 1 < len(kids) and not _breaks_line(kids[end + 1]):
+            end += 1
+        text = (parent.text or "") if start == 0 else (kids[start - 1].tail or "")
+        for kid in kids[start : end + 1]:
+            text += (element_text(kid, limit) if is_el(kid) else "") + (kid.tail or "")
+            if len(text) > limit:
+                break
+        return squash(text)
+    return element_text(node, limit)
