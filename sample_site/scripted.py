@@ -16,11 +16,10 @@ import html
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from sample_site.seeds import answer_text, load_seeds
-from sample_site.server import LoopbackServer
+from sample_site.server import LoopbackSite, Reply
 
 ROBOTS = "User-agent: *\nDisallow: /private/\n"
 SCRIPT = """(async function () {
@@ -71,7 +70,7 @@ def page(title: str, main: str) -> bytes:
     ).encode()
 
 
-class ScriptedSite:
+class ScriptedSite(LoopbackSite):
     """Context manager serving the site on ``host`` (a loopback address of its own: its own profile)."""
 
     def __init__(self, host: str = "127.0.0.4", *, pages: int = 5, scripts: bool = True, latency: float = 0.0):
@@ -82,7 +81,6 @@ class ScriptedSite:
         self.requests: list[str] = []
         self.times: list[float] = []  # time.monotonic() of each request, in order
         self._lock = threading.Lock()
-        self._server: LoopbackServer | None = None
 
     def render(self, path: str) -> tuple[int, str, bytes]:
         """(status, content type, body) for ``path``."""
@@ -111,39 +109,18 @@ class ScriptedSite:
             return 200, "text/html; charset=utf-8", page(q["question"], main)
         return 404, "text/html; charset=utf-8", page("404", "<h1>页面不存在</h1>")
 
-    def __enter__(self) -> ScriptedSite:
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-                with site._lock:
-                    site.requests.append(self.path)
-                    site.times.append(time.monotonic())
-                if site.latency:
-                    time.sleep(site.latency)
-                status, ctype, body = site.render(self.path.split("?")[0])
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self._server = LoopbackServer((self.host, 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.shutdown()
-        self._server.server_close()
+    def answer(self, path: str) -> Reply:
+        with self._lock:
+            self.requests.append(path)
+            self.times.append(time.monotonic())
+        if self.latency:
+            time.sleep(self.latency)
+        status, ctype, body = self.render(path.split("?")[0])
+        return status, {"Content-Type": ctype}, body
 
     @property
     def url(self) -> str:
-        assert self._server is not None
-        return f"http://{self.host}:{self._server.server_address[1]}/"
+        return self.origin + "/"
 
     def profile(self, name: str, *, render: str = "browser") -> str:
         """A site profile (TOML text) for this site: its host, start URL, Q&A pattern, how to fetch, and

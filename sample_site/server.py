@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 SITE_DIR = Path(__file__).with_name("site")
@@ -114,6 +114,57 @@ class LoopbackServer(ThreadingHTTPServer):
 
     request_queue_size = 128
     daemon_threads = True
+
+
+Reply = tuple[int, dict[str, str], bytes]  # status, headers, body
+
+
+class LoopbackSite:
+    """A small HTTP site on a loopback address and a free port, for tests and benches.
+
+    A subclass says what each path answers (:meth:`answer`; it may log or sleep there); ``with Site() as
+    site:`` serves it on a thread of its own, ``site.origin`` is where.
+    """
+
+    host = "127.0.0.1"
+    _server: LoopbackServer | None = None
+
+    def answer(self, path: str) -> Reply:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+                status, headers, body = site.answer(self.path)
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = LoopbackServer((self.host, 0), Handler)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._server is not None
+        self._server.shutdown()
+        self._server.server_close()
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None
+        return int(self._server.server_address[1])
+
+    @property
+    def origin(self) -> str:
+        return f"http://{self.host}:{self.port}"
 
 
 class SampleSite:

@@ -7,53 +7,25 @@ request it gets is logged (a page fetched behind a 500 robots.txt would be a pol
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler
-from typing import Any
-
-from sample_site.server import LoopbackServer
+from sample_site.server import LoopbackSite, Reply
 
 HOST = "127.0.0.3"
 
 
-class DownSite:
+class DownSite(LoopbackSite):
     """Context manager: ``url`` is its start page; ``paths`` what reached it."""
+
+    host = HOST
 
     def __init__(self, robots_status: int = 500) -> None:
         self.robots_status = robots_status
         self.paths: list[str] = []
-        self._server: LoopbackServer | None = None
 
-    def __enter__(self) -> DownSite:
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-                site.paths.append(self.path)
-                status = site.robots_status if self.path == "/robots.txt" else 200
-                body = b"<html><body><h1>busy</h1><a href='/zcwd/1.html'>1</a></body></html>"
-                self.send_response(status)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self._server = LoopbackServer((HOST, 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.shutdown()
-        self._server.server_close()
-
-    @property
-    def origin(self) -> str:
-        assert self._server is not None
-        return f"http://{HOST}:{self._server.server_address[1]}"
+    def answer(self, path: str) -> Reply:
+        self.paths.append(path)
+        status = self.robots_status if path == "/robots.txt" else 200
+        body = b"<html><body><h1>busy</h1><a href='/zcwd/1.html'>1</a></body></html>"
+        return status, {"Content-Type": "text/html; charset=utf-8"}, body
 
     @property
     def url(self) -> str:

@@ -9,8 +9,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +16,9 @@ from sqlmodel import select
 
 from kb.db import session
 from kb.models import Body, FetchError, Page, Run, Version
-from sample_site.server import LoopbackServer
+from sample_site.server import LoopbackSite, Reply
 
-Route = tuple[int, dict[str, str], bytes]
+Route = Reply
 
 ROBOTS_OK: Route = (200, {"Content-Type": "text/plain"}, b"User-agent: *\nAllow: /\n")
 
@@ -43,51 +41,20 @@ def redirect(status: int, location: str) -> Route:
     return status, {"Location": location, "Content-Type": "text/html"}, b""
 
 
-class HostileSite:
-    """Context manager: a loopback HTTP server on ``host`` (a free port) serving ``routes``."""
+class HostileSite(LoopbackSite):
+    """A loopback site on ``host`` (a free port) serving ``routes``; ``paths``: every path requested."""
 
     def __init__(self, host: str = "127.0.0.1", routes: dict[str, Route] | None = None) -> None:
         self.host = host
         self.routes: dict[str, Route] = {"/robots.txt": ROBOTS_OK, **(routes or {})}
         self.paths: list[str] = []  # every path requested, robots.txt included
-        self._server: LoopbackServer | None = None
 
-    def __enter__(self) -> HostileSite:
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-                site.paths.append(self.path)
-                status, headers, body = site.routes.get(self.path, html("<h1>not here</h1>"))
-                if self.path not in site.routes:
-                    status = 404
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self._server = LoopbackServer((self.host, 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.shutdown()
-        self._server.server_close()
-
-    @property
-    def port(self) -> int:
-        assert self._server is not None
-        return int(self._server.server_address[1])
-
-    @property
-    def origin(self) -> str:
-        return f"http://{self.host}:{self.port}"
+    def answer(self, path: str) -> Route:
+        self.paths.append(path)
+        if path not in self.routes:
+            _, headers, body = html("<h1>not here</h1>")
+            return 404, headers, body
+        return self.routes[path]
 
     def pages(self) -> list[str]:
         """What reached this site apart from robots.txt."""

@@ -2,7 +2,7 @@
 URLs, an index of thousands of sitemaps, a site that never ends, a page that takes seconds to extract:
 each is bounded, and each bound is counted (Scrapy stats, the run's sites table) when it bites.
 
-Real `kb crawl` runs against a hostile loopback site (hostile_site.py) and the sample site.
+Real `kb crawl` runs against a hostile loopback site (heavy_site.py) and the sample site.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from kb.db import session
 from kb.models import Run
 from sample_site import PROFILES_DIR
 from sample_site.server import SampleSite
-from tests.security.hostile_site import HostileSite
+from tests.security.heavy_site import HeavySite
 
 
 def kb_crawl(db: str, *args: str, env: dict[str, str] | None = None) -> str:
@@ -43,7 +43,7 @@ def stat(out: str, name: str) -> int | None:
 
 def test_a_page_of_5000_links_gives_only_the_first_100(db_url: str) -> None:
     """Attack: one page with thousands of unique links (150k cost 80 s CPU and 450 MB)."""
-    with HostileSite() as site:
+    with HeavySite() as site:
         out = kb_crawl(db_url, "--no-refresh", "--start-url", site.url("/links.html"), env={"KB_MAX_LINKS_PER_PAGE": "100"})
         fetched = set(site.paths("/p/"))
     assert len(fetched) == 100, out[-3000:]
@@ -54,7 +54,7 @@ def test_a_page_of_5000_links_gives_only_the_first_100(db_url: str) -> None:
 def test_a_big_sitemap_and_a_wide_index_are_cut_at_their_caps(db_url: str) -> None:
     """Attack: a sitemap of more URLs than the cap (a 1M-URL sitemap queued a million fetches), and an
     index fanning out to more sitemaps than the crawl fetches."""
-    with HostileSite() as site:
+    with HeavySite() as site:
         out = kb_crawl(
             db_url,
             "--spider", "sitemap", "--start-url", site.url("/"),
@@ -113,7 +113,7 @@ def test_extraction_runs_off_the_reactor_so_other_pages_are_fetched_meanwhile(db
 
     for spider in (DiscoverSpider, RefreshSpider, SitemapSpider):
         assert inspect.isasyncgenfunction(spider.parse), spider  # Scrapy awaits it: extraction in a thread
-    with HostileSite(latency=0.3) as site:
+    with HeavySite(latency=0.3) as site:
         out = kb_crawl(db_url, "--no-refresh", "--start-url", site.url("/heavy-start.html"))
         heavy = next(t for t, p in site.requests if p == "/heavy.html")
         small = [t for t, p in site.requests if p.startswith("/s/")]

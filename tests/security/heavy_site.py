@@ -13,12 +13,9 @@ Every request is logged with its time (``requests``: (time, path)).
 
 from __future__ import annotations
 
-import threading
 import time
-from http.server import BaseHTTPRequestHandler
-from typing import Any
 
-from sample_site.server import LoopbackServer
+from sample_site.server import LoopbackSite, Reply
 
 HOST = "127.0.0.1"
 LINKS = 5000
@@ -41,18 +38,19 @@ def urlset(urls: list[str]) -> bytes:
     return f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{locs}</urlset>'.encode()
 
 
-class HostileSite:
-    """Context manager: a hostile site on 127.0.0.1 (a free port); ``url(path)`` for its URLs."""
+class HeavySite(LoopbackSite):
+    """A site built to make a crawler do unbounded work, on 127.0.0.1 (a free port); ``url(path)`` for
+    its URLs."""
+
+    host = HOST
 
     def __init__(self, latency: float = 0.0) -> None:
         self.latency = latency
         self.requests: list[tuple[float, str]] = []
-        self._server: LoopbackServer | None = None
         self._heavy = heavy_page()
 
     def url(self, path: str) -> str:
-        assert self._server is not None
-        return f"http://{HOST}:{self._server.server_address[1]}{path}"
+        return self.origin + path
 
     def paths(self, prefix: str) -> list[str]:
         return [p for _, p in self.requests if p.startswith(prefix)]
@@ -80,26 +78,7 @@ class HostileSite:
         time.sleep(self.latency)
         return f"<html><head><title>{path}</title></head><body><p>普通页面 {path}</p></body></html>".encode(), "text/html; charset=utf-8"
 
-    def __enter__(self) -> HostileSite:
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-                site.requests.append((time.monotonic(), self.path))
-                body, content_type = site.body(self.path)
-                self.send_response(200)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self._server = LoopbackServer((HOST, 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.shutdown()
+    def answer(self, path: str) -> Reply:
+        self.requests.append((time.monotonic(), path))
+        body, content_type = self.body(path)
+        return 200, {"Content-Type": content_type}, body
